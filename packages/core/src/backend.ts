@@ -1,0 +1,129 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { ContrastiveError, MissingDependencyError, describeValue } from "./errors.js";
+import { registerWasmTrainingKernels } from "./wasm-kernels.js";
+
+/** Which backend to use; `'auto'` takes the best one installed. */
+export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+
+/** A backend package that was tried and not used. */
+export interface SkippedBackend {
+  packageName: string;
+  reason: string;
+}
+
+/** What {@link selectBackend} did. */
+export interface BackendSelection {
+  /** The tfjs backend name now active (`tensorflow`, `wasm` or `cpu`). */
+  backend: string;
+  /** The npm package that provided it. */
+  packageName: string;
+  /** The better candidates that were not used, and why. */
+  skipped: SkippedBackend[];
+  /** True when gradients are registered (training possible), see {@link ensureGradients}. */
+  gradients: boolean;
+}
+
+interface Candidate {
+  preference: Exclude<BackendPreference, "auto">;
+  packageName: string;
+  backend: string;
+}
+
+const candidates: Candidate[] = [
+  { preference: "tensorflow-gpu", packageName: "@tensorflow/tfjs-node-gpu", backend: "tensorflow" },
+  { preference: "tensorflow", packageName: "@tensorflow/tfjs-node", backend: "tensorflow" },
+  { preference: "wasm", packageName: "@tensorflow/tfjs-backend-wasm", backend: "wasm" },
+  { preference: "cpu", packageName: "@tensorflow/tfjs-backend-cpu", backend: "cpu" },
+];
+
+/** Imports a module by name; replaceable so that bundlers and tests can supply modules. */
+export type ModuleImporter = (packageName: string) => Promise<unknown>;
+
+const defaultImporter: ModuleImporter = (packageName) => import(packageName);
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(message)) return "not installed";
+  return message.split("\n")[0] ?? message;
+}
+
+/**
+ * Sets the best TensorFlow.js backend present and says which it chose and what it skipped.
+ *
+ * `'auto'` tries, in order, `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node` (native CPU),
+ * `@tensorflow/tfjs-backend-wasm`, `@tensorflow/tfjs-backend-cpu`. A named preference tries only that one.
+ * On wasm it also registers the training kernels wasm lacks (see `registerWasmTrainingKernels`), and it
+ * loads the `@tensorflow/tfjs` umbrella when present so that gradients are registered.
+ *
+ * @throws {MissingDependencyError} when no candidate can be loaded and initialised.
+ * @example
+ * const { backend, skipped } = await selectBackend("auto");
+ * console.log(`backend ${backend}; skipped ${skipped.map((s) => `${s.packageName} (${s.reason})`).join(", ")}`);
+ */
+export async function selectBackend(
+  preference: BackendPreference = "auto",
+  options: { importModule?: ModuleImporter } = {},
+): Promise<BackendSelection> {
+  const importModule = options.importModule ?? defaultImporter;
+  const valid: BackendPreference[] = ["auto", ...candidates.map((c) => c.preference)];
+  if (!valid.includes(preference)) {
+    throw new ContrastiveError({
+      component: "selectBackend",
+      argument: "preference",
+      received: describeValue(preference),
+      expected: `one of ${valid.map((v) => `'${v}'`).join(", ")}`,
+    });
+  }
+  const tried = preference === "auto" ? candidates : candidates.filter((c) => c.preference === preference);
+  const skipped: SkippedBackend[] = [];
+  for (const candidate of tried) {
+    try {
+      await importModule(candidate.packageName);
+      if (candidate.backend === "wasm") registerWasmTrainingKernels();
+      const ok = await tf.setBackend(candidate.backend);
+      if (!ok) throw new Error(`tf.setBackend('${candidate.backend}') returned false`);
+      await tf.ready();
+      const gradients = await ensureGradients({ importModule, throwIfMissing: false });
+      return { backend: tf.getBackend(), packageName: candidate.packageName, skipped, gradients };
+    } catch (error) {
+      skipped.push({ packageName: candidate.packageName, reason: reasonOf(error) });
+    }
+  }
+  throw new MissingDependencyError({
+    component: "selectBackend",
+    argument: "preference",
+    received: `'${preference}' (${skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ")})`,
+    expected: "a backend that is installed: npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm (or @tensorflow/tfjs-node)",
+  });
+}
+
+/**
+ * Makes sure gradient functions are registered. In Node, `@tensorflow/tfjs-core` alone registers
+ * none; they come with the `@tensorflow/tfjs` umbrella (also loaded by tfjs-node), which this imports
+ * when present. Returns whether gradients are available.
+ *
+ * @throws {MissingDependencyError} when they are not and `throwIfMissing` is true (the default).
+ */
+export async function ensureGradients(options: { importModule?: ModuleImporter; throwIfMissing?: boolean } = {}): Promise<boolean> {
+  if (hasGradients()) return true;
+  const importModule = options.importModule ?? defaultImporter;
+  let reason = "";
+  try {
+    await importModule("@tensorflow/tfjs");
+  } catch (error) {
+    reason = reasonOf(error);
+  }
+  if (hasGradients()) return true;
+  if (options.throwIfMissing === false) return false;
+  throw new MissingDependencyError({
+    component: "ensureGradients",
+    argument: "@tensorflow/tfjs",
+    received: reason || "a copy of @tensorflow/tfjs-core other than the one @tensorflow/tfjs registered its gradients in",
+    expected: "installed beside your backend (npm install @tensorflow/tfjs) with the same tfjs-core version, so that gradients are registered",
+  });
+}
+
+/** True when the gradients training needs are registered with this copy of tfjs-core. */
+export function hasGradients(): boolean {
+  return tf.getGradient("MatMul") !== undefined && tf.getGradient("Conv2D") !== undefined;
+}

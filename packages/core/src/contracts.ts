@@ -1,0 +1,145 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "./rng.js";
+
+/**
+ * A batch of embeddings, the input of every loss.
+ *
+ * Row i of every view is the same instance. With no labels each row is its own class
+ * (instance discrimination): the views of one row are its positives, all other rows negatives.
+ */
+export interface EmbeddingBatch {
+  /** V ≥ 1 tensors of shape [N, d]. */
+  views: tf.Tensor2D[];
+  /** [N] integer class ids: rows with equal labels are positives too (supervised losses). */
+  labels?: tf.Tensor1D;
+  /** [K, d] extra negatives shared by every row (memory bank, MoCo queue). Never differentiated. */
+  negatives?: tf.Tensor2D;
+}
+
+/** A loss over an {@link EmbeddingBatch}. A user's own loss is any object of this shape. */
+export interface Loss {
+  readonly name: string;
+  /** Returns a scalar. Must not leak tensors: callers run it inside `tf.tidy` or `optimizer.minimize`. */
+  compute(batch: EmbeddingBatch): tf.Scalar;
+}
+
+/**
+ * A seeded transformation of a batch of images. Tensor augmentations map `[N, H, W, C]` to
+ * `[N, H', W', C]`; multi-view wrappers return one batch per view.
+ */
+export interface Augmentation<In = tf.Tensor4D, Out = tf.Tensor4D> {
+  readonly name: string;
+  /** Same input and same `rng` state give the same output. Returns new tensors; the input is not disposed. */
+  apply(input: In, rng: Rng): Out;
+}
+
+/** Options of a forward pass. */
+export interface ForwardOptions {
+  /** True while training (batch norm uses batch statistics and updates its running averages). */
+  training?: boolean;
+}
+
+/** Something with weights that a trainer can optimise, save and restore. */
+export interface Trainable {
+  /** Variables the optimizer updates. */
+  readonly trainableWeights: tf.Variable[];
+  /** All variables, including non-trainable state such as batch-norm running averages. */
+  readonly weights: tf.Variable[];
+  /** Frees the variables. */
+  dispose(): void;
+}
+
+/** The encoder e: images → representations v ∈ R^d (before the projection head). */
+export interface Backbone extends Trainable {
+  readonly name: string;
+  /** Shape of one input example, without the batch dimension, e.g. [28, 28, 1]. */
+  readonly inputShape: readonly number[];
+  /** d, the size of a representation. */
+  readonly outputDim: number;
+  /** [N, ...inputShape] → [N, outputDim]. */
+  apply(inputs: tf.Tensor, options?: ForwardOptions): tf.Tensor2D;
+}
+
+/** The projection head h: v → z, the space the loss sees. */
+export interface Head extends Trainable {
+  readonly name: string;
+  readonly inputDim: number;
+  readonly outputDim: number;
+  /** [N, inputDim] → [N, outputDim]. */
+  apply(features: tf.Tensor2D, options?: ForwardOptions): tf.Tensor2D;
+}
+
+/** Chooses which examples make up each batch of an epoch. */
+export interface Sampler {
+  readonly name: string;
+  /** Number of batches `batches(epoch)` yields. */
+  batchesPerEpoch(): number;
+  /** The indices of each batch of `epoch`; the same (seed, epoch) gives the same batches. */
+  batches(epoch: number): Iterable<Int32Array>;
+}
+
+/** Index tensors of mined triplets: anchor a, positive p, negative n. Rows with no valid partner are left out. */
+export interface MinedTriplets {
+  anchors: tf.Tensor1D;
+  positives: tf.Tensor1D;
+  negatives: tf.Tensor1D;
+}
+
+/** Picks informative (anchor, positive, negative) index triplets from embeddings and labels. */
+export interface Miner {
+  readonly name: string;
+  /** `embeddings` [N, d], `labels` [N]; returns int32 index tensors. */
+  mine(embeddings: tf.Tensor2D, labels: tf.Tensor1D): MinedTriplets;
+}
+
+/** A store of extra negatives outside the batch (memory bank, MoCo queue). Never part of the gradient. */
+export interface NegativeBank {
+  readonly name: string;
+  /** [K, d] negatives to pass as `EmbeddingBatch.negatives`. */
+  negatives(): tf.Tensor2D;
+  /** Adds or updates entries after the loss that read `negatives()` was computed. */
+  update(keys: tf.Tensor2D, indices?: Int32Array): void;
+  dispose(): void;
+}
+
+/** A source of examples addressed by index. */
+export interface DataSource {
+  readonly name: string;
+  /** Number of examples. */
+  readonly size: number;
+  /** Shape of one example, e.g. [28, 28, 1]. */
+  readonly exampleShape: readonly number[];
+  /** Class ids, when known (used by evaluation and supervised samplers). */
+  readonly labels?: Int32Array;
+  /** The examples at `indices`, stacked: [indices.length, ...exampleShape]. */
+  read(indices: Int32Array | number[]): tf.Tensor | Promise<tf.Tensor>;
+}
+
+/** What a training loop reports to its callbacks after each step. */
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  examples: number;
+  seconds: number;
+}
+
+/** What a training loop reports after each epoch. */
+export interface EpochInfo {
+  epoch: number;
+  meanLoss: number;
+  steps: number;
+  examples: number;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+/** Hooks into a training loop. Every method is optional; returning `false` from `onStepEnd` stops training. */
+export interface Callback {
+  onTrainBegin?(info: { epochs: number; stepsPerEpoch: number }): void | Promise<void>;
+  onEpochBegin?(epoch: number): void | Promise<void>;
+  onStepEnd?(info: StepInfo): void | boolean | Promise<void | boolean>;
+  onEpochEnd?(info: EpochInfo): void | boolean | Promise<void | boolean>;
+  onTrainEnd?(info: { epochs: number; stopped: boolean }): void | Promise<void>;
+}

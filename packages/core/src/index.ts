@@ -1,0 +1,26 @@
+export type {
+  EmbeddingBatch,
+  Loss,
+  Augmentation,
+  ForwardOptions,
+  Trainable,
+  Backbone,
+  Head,
+  Sampler,
+  MinedTriplets,
+  Miner,
+  NegativeBank,
+  DataSource,
+  StepInfo,
+  EpochInfo,
+  Callback,
+} from "./contracts.js";
+export { ContrastiveError, MissingDependencyError, NonFiniteError, describeValue } from "./errors.js";
+export type { ContrastiveErrorOptions } from "./errors.js";
+export { createRng } from "./rng.js";
+export type { Rng } from "./rng.js";
+export { l2Normalize, cosineSimilarityMatrix, euclideanDistanceMatrix } from "./tensor-ops.js";
+export { assertPositive, assertInteger, assertShape } from "./validate.js";
+export { selectBackend, ensureGradients, hasGradients } from "./backend.js";
+export type { BackendPreference, BackendSelection, SkippedBackend, ModuleImporter } from "./backend.js";
+export { registerWasmTrainingKernels } from "./wasm-kernels.js";

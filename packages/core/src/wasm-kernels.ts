@@ -1,0 +1,173 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/*
+ * Training kernels for the wasm backend, composed from kernels wasm runs fast (XNNPACK convolutions,
+ * pad, slice, transpose, reshape). tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter at all, its
+ * Conv2DBackpropInput is a scalar loop, and its Tile is slow for the broadcasts of batch-norm
+ * gradients. Each replacement is checked against the cpu backend in wasm-kernels.test.ts.
+ */
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+type TensorInfo = tf.TensorInfo;
+type BackendWithRefs = tf.KernelBackend & { incRef(dataId: tf.DataId): void };
+
+/** Wraps a kernel input as a Tensor that owns one extra reference (so disposing it frees nothing). */
+function wrap(info: TensorInfo): tf.Tensor {
+  const engine = tf.engine();
+  const tensor = engine.makeTensorFromTensorInfo(info);
+  (engine.backend as BackendWithRefs).incRef(info.dataId);
+  return tensor;
+}
+
+/** Hands a Tensor computed inside a kernel to the engine as the kernel's output. */
+function unwrap(tensor: tf.Tensor, backend: tf.KernelBackend): TensorInfo {
+  (backend as BackendWithRefs).incRef(tensor.dataId);
+  const out = { dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype };
+  tensor.dispose();
+  return out;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap) {
+  const { strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as {
+    strides: [number, number] | number;
+    pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    dataFormat: "NHWC" | "NCHW";
+  };
+  if (dataFormat === "NCHW") {
+    throw new Error("@contrastive/core wasm kernels: dataFormat NCHW is not supported on wasm; use NHWC (channels last)");
+  }
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
+/**
+ * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − top, ow·s + kw − left, ci] · dy[b, oh, ow, co]:
+ * a convolution of x transposed to [Ci, H, W, B] with dy transposed to [OH, OW, B, Co] used as the
+ * filter at dilation s, which XNNPACK runs as one GEMM.
+ */
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const xInfo = inputs.x as TensorInfo;
+  const dyInfo = inputs.dy as TensorInfo;
+  const { filterShape } = attrs as unknown as { filterShape: number[] };
+  const info = convInfo(xInfo.shape, filterShape, attrs as tf.NamedAttrMap);
+  const result = tf.tidy(() => {
+    const x = wrap(xInfo) as tf.Tensor4D;
+    const dy = wrap(dyInfo) as tf.Tensor4D;
+    const { filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+    const { top, left } = info.padInfo;
+    const needH = filterHeight + (outHeight - 1) * strideHeight;
+    const needW = filterWidth + (outWidth - 1) * strideWidth;
+    let padded = tf.pad(x, [
+      [0, 0],
+      [top, Math.max(0, needH - x.shape[1] - top)],
+      [left, Math.max(0, needW - x.shape[2] - left)],
+      [0, 0],
+    ]);
+    if (padded.shape[1] > needH || padded.shape[2] > needW) {
+      padded = tf.slice(padded, [0, 0, 0, 0], [-1, needH, needW, -1]);
+    }
+    const xT = tf.transpose(padded, [3, 1, 2, 0]);
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]);
+    const grad = tf.conv2d(xT, dyT, 1, "valid", "NHWC", [strideHeight, strideWidth]);
+    return tf.transpose(grad, [1, 2, 0, 3]);
+  });
+  return unwrap(result, backend);
+}
+
+/**
+ * dx as the transposed convolution, split into s_h·s_w sub-pixel phases: each phase is an ordinary
+ * stride-1 convolution of dy with the taps of the flipped filter that land on it, and the phases
+ * are interleaved by stack + reshape. No multiplications by inserted zeros.
+ */
+function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const dyInfo = inputs.dy as TensorInfo;
+  const filterInfo = inputs.filter as TensorInfo;
+  const { inputShape } = attrs as unknown as { inputShape: number[] };
+  const info = convInfo(inputShape, filterInfo.shape, attrs as tf.NamedAttrMap);
+  const result = tf.tidy(() => {
+    const dy = wrap(dyInfo) as tf.Tensor4D;
+    const w = wrap(filterInfo) as tf.Tensor4D;
+    const { batchSize, filterHeight, filterWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, inHeight, inWidth } = info;
+    const { top, left } = info.padInfo;
+    const rowsOut = Math.ceil((top + inHeight) / strideHeight);
+    const colsOut = Math.ceil((left + inWidth) / strideWidth);
+    const phaseRows: tf.Tensor4D[] = [];
+    for (let ry = 0; ry < strideHeight; ry++) {
+      const phaseCols: tf.Tensor4D[] = [];
+      for (let rx = 0; rx < strideWidth; rx++) {
+        const tapsY = Math.ceil((filterHeight - ry) / strideHeight);
+        const tapsX = Math.ceil((filterWidth - rx) / strideWidth);
+        if (tapsY <= 0 || tapsX <= 0) {
+          phaseCols.push(tf.zeros([batchSize, rowsOut, colsOut, inChannels]));
+          continue;
+        }
+        let sub: tf.Tensor4D = w;
+        if (strideHeight > 1 || strideWidth > 1) {
+          sub = tf.stridedSlice(w, [ry, rx, 0, 0], [filterHeight, filterWidth, w.shape[2], w.shape[3]], [strideHeight, strideWidth, 1, 1]) as tf.Tensor4D;
+        }
+        const flipped = tf.transpose(tf.reverse(sub, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const padded = tf.pad(dy, [
+          [0, 0],
+          [tapsY - 1, Math.max(0, rowsOut - outHeight)],
+          [tapsX - 1, Math.max(0, colsOut - outWidth)],
+          [0, 0],
+        ]);
+        let phase = tf.conv2d(padded, flipped, 1, "valid");
+        if (phase.shape[1] !== rowsOut || phase.shape[2] !== colsOut) {
+          phase = tf.slice(phase, [0, 0, 0, 0], [batchSize, rowsOut, colsOut, inChannels]);
+        }
+        phaseCols.push(phase);
+      }
+      phaseRows.push(
+        strideWidth === 1 ? (phaseCols[0] as tf.Tensor4D) : tf.reshape(tf.stack(phaseCols, 3), [batchSize, rowsOut, colsOut * strideWidth, inChannels]),
+      );
+    }
+    const full =
+      strideHeight === 1
+        ? (phaseRows[0] as tf.Tensor4D)
+        : (tf.reshape(tf.stack(phaseRows, 2), [batchSize, rowsOut * strideHeight, colsOut * strideWidth, inChannels]) as tf.Tensor4D);
+    if (top === 0 && left === 0 && full.shape[1] === inHeight && full.shape[2] === inWidth) return full;
+    return tf.slice(full, [0, top, left, 0], [batchSize, inHeight, inWidth, inChannels]);
+  });
+  return unwrap(result, backend);
+}
+
+let originalTile: tf.KernelFunc | undefined;
+
+/** Tile of a tensor whose repeated dimensions have size 1 is a broadcast: add it to zeros. */
+function tile(args: KernelArgs): TensorInfo {
+  const x = args.inputs.x as TensorInfo;
+  const { reps } = args.attrs as unknown as { reps: number[] };
+  const broadcast = x.dtype === "float32" && x.shape.every((size, i) => (reps[i] ?? 1) === 1 || size === 1);
+  if (!broadcast && originalTile) return originalTile(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  const result = tf.tidy(() => tf.add(wrap(x), tf.zeros(x.shape.map((size, i) => size * (reps[i] ?? 1)))));
+  return unwrap(result, args.backend);
+}
+
+let installed = false;
+
+/**
+ * Registers the training kernels above for the `wasm` backend (idempotent). Called by
+ * `selectBackend` when it picks wasm; call it yourself if you set the wasm backend by hand.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (installed) return;
+  installed = true;
+  const replace = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo) => {
+    if (tf.getKernel(kernelName, "wasm")) tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  };
+  originalTile = tf.getKernel("Tile", "wasm")?.kernelFunc;
+  replace("Conv2DBackpropFilter", conv2DBackpropFilter);
+  replace("Conv2DBackpropInput", conv2DBackpropInput);
+  replace("Tile", tile);
+}

@@ -1,0 +1,22 @@
+const tf = require('@tensorflow/tfjs'); require('@tensorflow/tfjs-backend-wasm');
+(async () => { await tf.setBackend('wasm'); await tf.ready();
+ const time = (name, f, n = 5) => { f().dispose(); const t0 = performance.now(); for (let i = 0; i < n; i++) { const r = f(); r.dataSync(); r.dispose(); } console.log(name, ((performance.now() - t0) / n).toFixed(1), 'ms'); };
+ const a = tf.randomNormal([6272, 576]), b = tf.randomNormal([6272, 128]), at = tf.transpose(a);
+ time('mm tA', () => tf.matMul(a, b, true, false));
+ time('mm plain [576,6272]x[6272,128]', () => tf.matMul(at, b));
+ time('transpose a', () => tf.transpose(a));
+ const bt = tf.transpose(b);
+ time('mm tB [576,6272]x[128,6272]^T', () => tf.matMul(at, bt, false, true));
+ time('mm [6272,576]x[576,128]', () => tf.matMul(a, tf.randomNormal([576,128])));
+ const x = tf.randomNormal([128, 29, 29, 32]);
+ time('stridedSlice', () => tf.stridedSlice(x, [0, 0, 0, 0], [128, 28, 28, 32], [1, 2, 2, 1]));
+ time('slice', () => tf.slice(x, [0, 1, 1, 0], [128, 27, 27, 32]));
+ const y = tf.randomNormal([128, 28, 28, 32]);
+ time('transpose 4d [3,1,2,0]', () => tf.transpose(y, [3, 1, 2, 0]));
+ time('conv fwd 28->14 (32->64)', () => tf.conv2d(y, tf.randomNormal([3,3,32,64]), 2, 'same'));
+ // backprop filter as conv: X' [Ci,H,W,B] * dy' [OH,OW,B,Co] dilation 2
+ const xp = tf.transpose(tf.pad(y, [[0,0],[0,1],[0,1],[0,0]]), [3,1,2,0]); const dy = tf.transpose(tf.randomNormal([128,14,14,64]), [1,2,0,3]);
+ time('bpf as conv', () => tf.conv2d(xp, dy, 1, 'valid', 'NHWC', 2));
+ time('tile', () => tf.tile(tf.randomNormal([1,1,1,32]), [128,28,28,1]));
+ time('mul broadcast', () => tf.mul(y, tf.randomNormal([32])));
+})();
