@@ -1,1 +1,11 @@
-export {};
+export { sampleCropBox, roundHalfToEven } from "./sample-crop-box.js";
+export type { CropBox } from "./sample-crop-box.js";
+export { randomResizedCrop, cropBoxToUnitBox } from "./random-resized-crop.js";
+export type { RandomResizedCropOptions } from "./random-resized-crop.js";
+export { brightnessContrast, adjustBrightnessContrast } from "./brightness-contrast.js";
+export type { BrightnessContrastOptions } from "./brightness-contrast.js";
+export { randomApply } from "./random-apply.js";
+export { compose } from "./compose.js";
+export { multiView } from "./multi-view.js";
+export { simclrMnistAugment } from "./simclr-mnist-augment.js";
+export type { SimclrMnistAugmentOptions } from "./simclr-mnist-augment.js";

@@ -41,9 +41,14 @@ export type ModuleImporter = (packageName: string) => Promise<unknown>;
 
 const defaultImporter: ModuleImporter = (packageName) => import(packageName);
 
-function reasonOf(error: unknown): string {
+/** Why importing `packageName` failed: "not installed" when the package itself could not be resolved. */
+function reasonOf(error: unknown, packageName: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(message)) return "not installed";
+  // Node (ESM and CommonJS), Vite/vitest and webpack word it differently. A missing file inside an
+  // installed package (e.g. an unbuilt native binding) is not "not installed": report its message.
+  const notFound = /Cannot find (module|package)|Could not resolve|Failed to resolve|Can't resolve|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/;
+  const namesPackage = message.includes(`'${packageName}'`) || message.includes(`"${packageName}"`);
+  if (namesPackage && notFound.test(message)) return "not installed";
   return message.split("\n")[0] ?? message;
 }
 
@@ -86,7 +91,7 @@ export async function selectBackend(
       const gradients = await ensureGradients({ importModule, throwIfMissing: false });
       return { backend: tf.getBackend(), packageName: candidate.packageName, skipped, gradients };
     } catch (error) {
-      skipped.push({ packageName: candidate.packageName, reason: reasonOf(error) });
+      skipped.push({ packageName: candidate.packageName, reason: reasonOf(error, candidate.packageName) });
     }
   }
   throw new MissingDependencyError({
@@ -111,7 +116,7 @@ export async function ensureGradients(options: { importModule?: ModuleImporter; 
   try {
     await importModule("@tensorflow/tfjs");
   } catch (error) {
-    reason = reasonOf(error);
+    reason = reasonOf(error, "@tensorflow/tfjs");
   }
   if (hasGradients()) return true;
   if (options.throwIfMissing === false) return false;
@@ -125,5 +130,6 @@ export async function ensureGradients(options: { importModule?: ModuleImporter; 
 
 /** True when the gradients training needs are registered with this copy of tfjs-core. */
 export function hasGradients(): boolean {
-  return tf.getGradient("MatMul") !== undefined && tf.getGradient("Conv2D") !== undefined;
+  // tf.matMul runs the kernel "BatchMatMul"; there is no kernel (or gradient) named "MatMul".
+  return tf.getGradient("BatchMatMul") !== undefined && tf.getGradient("Conv2D") !== undefined;
 }

@@ -24,3 +24,5 @@ export { assertPositive, assertInteger, assertShape } from "./validate.js";
 export { selectBackend, ensureGradients, hasGradients } from "./backend.js";
 export type { BackendPreference, BackendSelection, SkippedBackend, ModuleImporter } from "./backend.js";
 export { registerWasmTrainingKernels } from "./wasm-kernels.js";
+export { trainableFromLayersModel } from "./layers-adapter.js";
+export type { LayersModelLike } from "./layers-adapter.js";

@@ -1,4 +1,4 @@
-import { ContrastiveError } from "./errors.js";
+import { ContrastiveError, describeValue } from "./errors.js";
 
 /**
  * A seeded pseudo-random number generator (xoshiro128**, seeded through splitmix32).
@@ -142,8 +142,8 @@ function rotl(x: number, k: number): number {
 
 /** Creates a seeded {@link Rng}. The seed is any integer; equal seeds give equal sequences. */
 export function createRng(seed: number): Rng {
-  if (!Number.isFinite(seed)) {
-    throw new ContrastiveError({ component: "createRng", argument: "seed", received: String(seed), expected: "a finite integer, e.g. 42" });
+  if (typeof seed !== "number" || !Number.isFinite(seed)) {
+    throw new ContrastiveError({ component: "createRng", argument: "seed", received: describeValue(seed), expected: "a finite integer, e.g. 42" });
   }
   return new Xoshiro128(Math.trunc(seed) >>> 0);
 }

@@ -39,9 +39,10 @@ export function euclideanDistanceMatrix(a: tf.Tensor2D, b?: tf.Tensor2D, options
       squared = tf.mul(squared, tf.sub(1, tf.eye(n))) as tf.Tensor2D;
     }
     if (options.squared) return squared;
-    // sqrt has an infinite derivative at 0: add a tiny epsilon inside, then remove it where the distance is 0.
-    const zero = tf.equal(squared, 0);
-    const root = tf.sqrt(tf.add(squared, 1e-16));
-    return tf.where(zero, tf.zerosLike(root), root) as tf.Tensor2D;
+    // sqrt has an infinite derivative at 0. sign(s) is 1 where s > 0 and 0 where s = 0, with a zero
+    // gradient (a mask from tf.equal would break tf.grad: Equal has no gradient), so the root below is
+    // exactly sqrt(s) where s > 0, and exactly 0 with gradient 0 where s = 0.
+    const positive = tf.sign(squared);
+    return tf.mul(positive, tf.sqrt(tf.add(squared, tf.mul(tf.sub(1, positive), 1e-16)))) as tf.Tensor2D;
   });
 }

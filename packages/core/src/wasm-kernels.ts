@@ -153,6 +153,35 @@ function tile(args: KernelArgs): TensorInfo {
   return unwrap(result, args.backend);
 }
 
+/**
+ * Sum / Mean of an [N, H, W, C] tensor over (N, H, W) or (H, W): batch-norm statistics and their
+ * gradients, and global average pooling. wasm's own reduction first transposes the reduced axes
+ * innermost, about 6× slower on these shapes than XNNPACK's average pooling over the whole H×W
+ * window, which this uses (then a small reduction over N). Other reductions go to the original kernels.
+ */
+function spatialReduction(kernelName: "Sum" | "Mean") {
+  const original = tf.getKernel(kernelName, "wasm")?.kernelFunc;
+  return (args: KernelArgs): TensorInfo => {
+    const x = args.inputs.x as TensorInfo;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b).join(",");
+    const [n, height, width, channels] = x.shape as [number, number, number, number];
+    const supported = x.dtype === "float32" && x.shape.length === 4 && (axes === "0,1,2" || axes === "1,2") && height * width > 1;
+    if (!supported) return original!(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    const result = tf.tidy(() => {
+      const pooled = tf.reshape(tf.avgPool(wrap(x) as tf.Tensor4D, [height, width], 1, "valid"), [n, channels]);
+      const windowScale = kernelName === "Sum" ? height * width : 1;
+      if (axes === "1,2") {
+        const perImage = windowScale === 1 ? pooled : tf.mul(pooled, windowScale);
+        return keepDims ? tf.reshape(perImage, [n, 1, 1, channels]) : perImage;
+      }
+      const overBatch = kernelName === "Sum" ? tf.mul(tf.sum(pooled, 0), windowScale) : tf.mean(pooled, 0);
+      return keepDims ? tf.reshape(overBatch, [1, 1, 1, channels]) : overBatch;
+    });
+    return unwrap(result, args.backend);
+  };
+}
+
 let installed = false;
 
 /**
@@ -162,12 +191,22 @@ let installed = false;
 export function registerWasmTrainingKernels(): void {
   if (installed) return;
   installed = true;
+  // Keep the original kernel's setup (its cwrap of the wasm function), which our fallbacks call into.
   const replace = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo) => {
-    if (tf.getKernel(kernelName, "wasm")) tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    const original = tf.getKernel(kernelName, "wasm");
+    if (original) tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
+      ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
+    });
   };
   originalTile = tf.getKernel("Tile", "wasm")?.kernelFunc;
   replace("Conv2DBackpropFilter", conv2DBackpropFilter);
   replace("Conv2DBackpropInput", conv2DBackpropInput);
   replace("Tile", tile);
+  replace("Sum", spatialReduction("Sum"));
+  replace("Mean", spatialReduction("Mean"));
 }

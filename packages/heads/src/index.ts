@@ -1,1 +1,2 @@
-export {};
+export { projectionHead } from "./projection-head.js";
+export type { ProjectionHeadOptions, HeadActivation } from "./projection-head.js";

@@ -1,1 +1,2 @@
-export {};
+export { ntXent } from "./nt-xent.js";
+export type { NtXentOptions } from "./nt-xent.js";

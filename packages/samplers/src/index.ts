@@ -1,1 +1,2 @@
-export {};
+export { instanceSampler } from "./instance-sampler.js";
+export type { InstanceSamplerOptions } from "./instance-sampler.js";

@@ -1,0 +1,41 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/** `l2Normalize`'s epsilon (1e-12), squared: rows with ‖x‖² ≤ this are divided by 1e-12, not by their norm. */
+export const EPSILON_SQUARED = 1e-24;
+
+/** What masked logits are set to: far below any logit (|cosine / τ| ≤ 1 / τ), yet finite in float32. */
+export const MASKED_LOGIT = -1e9;
+
+/** The rows of `x` divided by their L2 norms, with the inverse norms kept for a hand-written gradient. */
+export interface NormalizedRows {
+  /** x / max(‖x‖, 1e-12), `[M, d]`. */
+  z: tf.Tensor2D;
+  /** 1 / max(‖x‖, 1e-12), `[M, 1]`. */
+  inverseNorm: tf.Tensor2D;
+  /** 1 where ‖x‖ > 1e-12 (the norm depends on x), 0 where the epsilon took over, `[M, 1]`. */
+  active: tf.Tensor2D;
+}
+
+/** L2-normalises the rows of `x` exactly as core's `l2Normalize` does, keeping what its gradient needs. */
+export function normalizeRows(x: tf.Tensor2D): NormalizedRows {
+  const squares = tf.sum(tf.square(x), 1, true);
+  const inverseNorm = tf.rsqrt(tf.maximum(squares, EPSILON_SQUARED)) as tf.Tensor2D;
+  const active = tf.cast(tf.greater(squares, EPSILON_SQUARED), "float32") as tf.Tensor2D;
+  return { z: tf.mul(x, inverseNorm), inverseNorm, active };
+}
+
+/**
+ * The gradient with respect to x of a function of z = x / max(‖x‖, ε), given its gradient g with
+ * respect to z: (g − z (z · g)) / ‖x‖ per row, or g / ε where the epsilon took over. `[M, d]`.
+ */
+export function normalizeRowsGradient(rows: NormalizedRows, gradient: tf.Tensor2D): tf.Tensor2D {
+  const radial = tf.mul(tf.sum(tf.mul(rows.z, gradient), 1, true), rows.active);
+  return tf.mul(tf.sub(gradient, tf.mul(rows.z, radial)), rows.inverseNorm);
+}
+
+/** An additive mask `[size, size]`: {@link MASKED_LOGIT} on the diagonal, 0 elsewhere. */
+export function diagonalMask(size: number): tf.Tensor2D {
+  const values = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) values[i * size + i] = MASKED_LOGIT;
+  return tf.tensor2d(values, [size, size]);
+}

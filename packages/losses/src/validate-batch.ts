@@ -1,0 +1,83 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { ContrastiveError, NonFiniteError, describeValue } from "@contrastive/core";
+import type { EmbeddingBatch } from "@contrastive/core";
+
+/** True for anything shaped like a tensor (duck-typed, so that two copies of tfjs-core both pass). */
+function isTensor(value: unknown): value is tf.Tensor {
+  const shaped = value as { shape?: unknown; dtype?: unknown } | null | undefined;
+  return typeof shaped === "object" && shaped !== null && Array.isArray(shaped.shape) && typeof shaped.dtype === "string";
+}
+
+const formatShape = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
+
+/**
+ * Checks `batch.views`: an array of at least `minimumViews` tensors, all of one shape `[N, d]`
+ * with N ≥ 1 and d ≥ 1. Returns the views.
+ *
+ * @throws {ContrastiveError} naming `component` and the view at fault.
+ */
+export function checkViews(component: string, batch: EmbeddingBatch, minimumViews: number): tf.Tensor2D[] {
+  if (typeof batch !== "object" || batch === null) {
+    throw new ContrastiveError({ component, argument: "batch", received: describeValue(batch), expected: "an EmbeddingBatch { views, labels?, negatives? }" });
+  }
+  const { views } = batch;
+  if (!Array.isArray(views) || views.length < minimumViews) {
+    throw new ContrastiveError({
+      component,
+      argument: "views",
+      received: Array.isArray(views) ? `${views.length} view${views.length === 1 ? "" : "s"}` : describeValue(views),
+      expected: `an array of at least ${minimumViews} tensors [N, d], one per augmented view of the same N rows`,
+    });
+  }
+  views.forEach((view, i) => {
+    if (!isTensor(view) || view.rank !== 2) {
+      throw new ContrastiveError({ component, argument: `views[${i}]`, received: describeValue(view), expected: "a rank-2 tensor [N, d]" });
+    }
+  });
+  const first = views[0]!.shape;
+  if (first[0] < 1 || first[1] < 1) {
+    throw new ContrastiveError({ component, argument: "views[0]", received: formatShape(first), expected: "[N, d] with N ≥ 1 rows and d ≥ 1 columns" });
+  }
+  views.forEach((view, i) => {
+    if (view.shape[0] !== first[0] || view.shape[1] !== first[1]) {
+      throw new ContrastiveError({ component, argument: `views[${i}]`, received: formatShape(view.shape), expected: `[N, d] like views[0] = ${formatShape(first)}` });
+    }
+  });
+  return views;
+}
+
+/**
+ * Checks `labels` when given: a rank-1 tensor with one class id per row, `[N]`.
+ *
+ * @throws {ContrastiveError} naming `component` and `labels`.
+ */
+export function checkLabels(component: string, labels: unknown, rows: number): tf.Tensor1D | undefined {
+  if (labels === undefined) return undefined;
+  if (!isTensor(labels) || labels.rank !== 1 || labels.shape[0] !== rows) {
+    throw new ContrastiveError({ component, argument: "labels", received: describeValue(labels), expected: `a tensor of shape [N] = [${rows}], one class id per row of the views` });
+  }
+  return labels as tf.Tensor1D;
+}
+
+/**
+ * Called once a loss came out NaN or infinite: finds the first view with a non-finite entry and throws
+ * an error that names it. Reads the views back, so call it only on that (rare) path.
+ *
+ * @throws {NonFiniteError} always: naming the view at fault, or the loss when every input is finite.
+ */
+export function throwNonFiniteInput(component: string, views: readonly tf.Tensor2D[]): never {
+  for (const [i, view] of views.entries()) {
+    const values = Array.from(view.dataSync() as ArrayLike<number>);
+    const bad = values.findIndex((value) => !Number.isFinite(value));
+    if (bad < 0) continue;
+    const count = values.reduce((total, value) => total + (Number.isFinite(value) ? 0 : 1), 0);
+    const columns = view.shape[1];
+    throw new NonFiniteError({
+      component,
+      argument: `views[${i}]`,
+      received: `${count} non-finite value${count === 1 ? "" : "s"} in a tensor of shape ${formatShape(view.shape)}, the first (${values[bad]}) at row ${Math.floor(bad / columns)}, column ${bad % columns}`,
+      expected: "finite embeddings: check the encoder's output (a learning rate too high makes weights diverge)",
+    });
+  }
+  throw new NonFiniteError({ component, argument: "loss", received: "a non-finite value from finite views", expected: "finite; please report this input as a bug" });
+}
