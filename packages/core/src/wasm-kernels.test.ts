@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "./rng.js";
-import { finiteDifferenceGradient, loadTestBackends, maxAbsDifference } from "./testing.js";
+import { finiteDifferenceGradient, loadTestBackends, maxAbsDifference, useBackend } from "./testing.js";
 import { registerWasmTrainingKernels } from "./wasm-kernels.js";
 
 beforeAll(loadTestBackends);
@@ -200,8 +200,10 @@ describe("wasm training kernels", () => {
       }
     }
     // 1×1 images and int32 go to the original kernels.
-    for (const [shape, dtype] of [[[2, 1, 1, 3], "float32"], [[2, 2, 2, 3], "int32"]] as const) {
-      const run = () => tf.tidy(() => Array.from(tf.sum(tf.tensor4d(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => i), shape, dtype), [0, 1, 2]).dataSync()));
+    const fallbacks: [[number, number, number, number], "float32" | "int32"][] = [[[2, 1, 1, 3], "float32"], [[2, 2, 2, 3], "int32"]];
+    for (const [shape, dtype] of fallbacks) {
+      const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i);
+      const run = () => tf.tidy(() => Array.from(tf.sum(tf.tensor4d(values, shape, dtype), [0, 1, 2]).dataSync()));
       const cpu = await onBackend("cpu", run);
       const wasm = await onBackend("wasm", run);
       if (JSON.stringify(cpu) !== JSON.stringify(wasm)) failures.push(`sum of ${dtype} ${JSON.stringify(shape)}`);
@@ -221,5 +223,46 @@ describe("wasm training kernels", () => {
     const cpu = await onBackend("cpu", run);
     const wasm = await onBackend("wasm", run);
     expect(maxAbsDifference(cpu, wasm)).toBeLessThan(1e-3);
+  });
+});
+
+describe("wasm BatchMatMul with transposes", () => {
+  beforeAll(() => useBackend("cpu"));
+
+  it("equals the cpu backend for every transpose combination, 2-D and batched, leaking nothing", async () => {
+    const rng = createRng(11);
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[5, 7], [7, 3], false, false],
+      [[7, 5], [7, 3], true, false],
+      [[5, 7], [3, 7], false, true],
+      [[7, 5], [3, 7], true, true],
+      [[2, 4, 6], [2, 3, 6], false, true],
+      [[2, 6, 4], [2, 6, 3], true, false],
+    ];
+    for (const [aShape, bShape, transposeA, transposeB] of cases) {
+      const a = tf.tensor(Array.from({ length: aShape.reduce((m, s) => m * s, 1) }, () => rng.normal()), aShape);
+      const b = tf.tensor(Array.from({ length: bShape.reduce((m, s) => m * s, 1) }, () => rng.normal()), bShape);
+      await tf.setBackend("cpu");
+      const cpu = tf.tidy(() => tf.matMul(a, b, transposeA, transposeB).dataSync());
+      await tf.setBackend("wasm");
+      const before = tf.memory().numTensors;
+      const wasm = tf.tidy(() => tf.matMul(a, b, transposeA, transposeB).dataSync());
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxAbsDifference(cpu, wasm)).toBeLessThan(1e-5);
+      tf.dispose([a, b]);
+    }
+  });
+
+  it("dense-layer gradients (which use transposed products) are equal on wasm and cpu", async () => {
+    const x = tf.randomNormal([6, 5], 0, 1, "float32", 3);
+    const w = tf.randomNormal([5, 4], 0, 1, "float32", 4);
+    const g = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.square(tf.matMul(xs as tf.Tensor2D, ws as tf.Tensor2D))));
+    await tf.setBackend("cpu");
+    const cpu = tf.tidy(() => g([x, w]).map((t) => t.dataSync()));
+    await tf.setBackend("wasm");
+    const wasm = tf.tidy(() => g([x, w]).map((t) => t.dataSync()));
+    expect(maxAbsDifference(cpu[0]!, wasm[0]!)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(cpu[1]!, wasm[1]!)).toBeLessThan(1e-4);
+    tf.dispose([x, w]);
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { MissingDependencyError } from "./errors.js";
 
 /*
  * Training kernels for the wasm backend, composed from kernels wasm runs fast (XNNPACK convolutions,
@@ -141,16 +142,39 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo
   return unwrap(result, backend);
 }
 
-let originalTile: tf.KernelFunc | undefined;
-
 /** Tile of a tensor whose repeated dimensions have size 1 is a broadcast: add it to zeros. */
-function tile(args: KernelArgs): TensorInfo {
-  const x = args.inputs.x as TensorInfo;
-  const { reps } = args.attrs as unknown as { reps: number[] };
-  const broadcast = x.dtype === "float32" && x.shape.every((size, i) => (reps[i] ?? 1) === 1 || size === 1);
-  if (!broadcast && originalTile) return originalTile(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
-  const result = tf.tidy(() => tf.add(wrap(x), tf.zeros(x.shape.map((size, i) => size * (reps[i] ?? 1)))));
-  return unwrap(result, args.backend);
+function tile(original: tf.KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const x = args.inputs.x as TensorInfo;
+    const { reps } = args.attrs as unknown as { reps: number[] };
+    const broadcast = x.dtype === "float32" && x.shape.every((size, i) => (reps[i] ?? 1) === 1 || size === 1);
+    if (!broadcast) return original(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    const result = tf.tidy(() => tf.add(wrap(x), tf.zeros(x.shape.map((size, i) => size * (reps[i] ?? 1)))));
+    return unwrap(result, args.backend);
+  };
+}
+
+/**
+ * wasm's BatchMatMul is fast (XNNPACK) only without transposes; with `transposeA` or `transposeB`
+ * (the backward pass of every matMul, and similarity matrices a·bᵀ) it is about 10× slower than an
+ * explicit transpose followed by the plain product, which this does.
+ */
+function batchMatMul(original: tf.KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    if ((!transposeA && !transposeB) || a.dtype !== "float32" || b.dtype !== "float32") {
+      return original(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    }
+    const swapLast = (t: tf.Tensor) => tf.transpose(t, [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)));
+    const result = tf.tidy(() => {
+      const left = transposeA ? swapLast(wrap(a)) : wrap(a);
+      const right = transposeB ? swapLast(wrap(b)) : wrap(b);
+      return tf.matMul(left, right);
+    });
+    return unwrap(result, args.backend);
+  };
 }
 
 /**
@@ -159,15 +183,14 @@ function tile(args: KernelArgs): TensorInfo {
  * innermost, about 6× slower on these shapes than XNNPACK's average pooling over the whole H×W
  * window, which this uses (then a small reduction over N). Other reductions go to the original kernels.
  */
-function spatialReduction(kernelName: "Sum" | "Mean") {
-  const original = tf.getKernel(kernelName, "wasm")?.kernelFunc;
+function spatialReduction(kernelName: "Sum" | "Mean", original: tf.KernelFunc) {
   return (args: KernelArgs): TensorInfo => {
     const x = args.inputs.x as TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b).join(",");
     const [n, height, width, channels] = x.shape as [number, number, number, number];
     const supported = x.dtype === "float32" && x.shape.length === 4 && (axes === "0,1,2" || axes === "1,2") && height * width > 1;
-    if (!supported) return original!(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    if (!supported) return original(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
     const result = tf.tidy(() => {
       const pooled = tf.reshape(tf.avgPool(wrap(x) as tf.Tensor4D, [height, width], 1, "valid"), [n, channels]);
       const windowScale = kernelName === "Sum" ? height * width : 1;
@@ -182,31 +205,42 @@ function spatialReduction(kernelName: "Sum" | "Mean") {
   };
 }
 
-let installed = false;
-
 /**
- * Registers the training kernels above for the `wasm` backend (idempotent). Called by
- * `selectBackend` when it picks wasm; call it yourself if you set the wasm backend by hand.
+ * Registers the training kernels above for the `wasm` backend, keeping each replaced kernel's setup
+ * (the wasm functions its fallback calls). Idempotent. `selectBackend` calls it when it picks wasm;
+ * call it yourself, after importing `@tensorflow/tfjs-backend-wasm`, if you set the wasm backend by hand.
+ *
+ * @throws {MissingDependencyError} when `@tensorflow/tfjs-backend-wasm` has not been imported yet
+ *   (its import would overwrite the kernels registered before it).
  */
 export function registerWasmTrainingKernels(): void {
-  if (installed) return;
-  installed = true;
-  // Keep the original kernel's setup (its cwrap of the wasm function), which our fallbacks call into.
-  const replace = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo) => {
+  if (tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc === (conv2DBackpropFilter as unknown)) return;
+  if (!tf.getKernel("Conv2D", "wasm")) {
+    throw new MissingDependencyError({
+      component: "registerWasmTrainingKernels",
+      argument: "@tensorflow/tfjs-backend-wasm",
+      received: "no wasm kernels registered",
+      expected: "imported before this call (import '@tensorflow/tfjs-backend-wasm'), or use selectBackend('wasm')",
+    });
+  }
+  const replace = (kernelName: string, make: (original: tf.KernelFunc) => (args: KernelArgs) => TensorInfo) => {
     const original = tf.getKernel(kernelName, "wasm");
+    const missing: tf.KernelFunc = () => {
+      throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel`);
+    };
     if (original) tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({
       kernelName,
       backendName: "wasm",
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      kernelFunc: make(original?.kernelFunc ?? missing) as unknown as tf.KernelFunc,
       ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
       ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
     });
   };
-  originalTile = tf.getKernel("Tile", "wasm")?.kernelFunc;
-  replace("Conv2DBackpropFilter", conv2DBackpropFilter);
-  replace("Conv2DBackpropInput", conv2DBackpropInput);
+  replace("Conv2DBackpropFilter", () => conv2DBackpropFilter);
+  replace("Conv2DBackpropInput", () => conv2DBackpropInput);
   replace("Tile", tile);
-  replace("Sum", spatialReduction("Sum"));
-  replace("Mean", spatialReduction("Mean"));
+  replace("BatchMatMul", batchMatMul);
+  replace("Sum", (original) => spatialReduction("Sum", original));
+  replace("Mean", (original) => spatialReduction("Mean", original));
 }

@@ -49,14 +49,14 @@ describe.each(TEST_BACKENDS)("extractFeatures on %s", (backend) => {
       const batchSizes: number[] = [];
       const encode = (x: tf.Tensor) => {
         batchSizes.push(x.shape[0]!);
-        return tf.tanh(tf.matMul(flatten(x), weights));
+        return tf.tanh(tf.matMul(flatten(x), weights)) as tf.Tensor2D;
       };
       const { result: features, leaked } = await countLeakedTensors(() => extractFeatures({ source, encode, batchSize }));
       expect(leaked).toBe(1);
       expect(features.shape).toEqual([size, 4]);
       expect(batchSizes).toEqual(Array.from({ length: Math.ceil(size / batchSize) }, (_, i) => Math.min(batchSize, size - i * batchSize)));
       expect(source.reads.every((t) => t.isDisposed)).toBe(true);
-      const all = source.read(Int32Array.from({ length: size }, (_, i) => i)) as tf.Tensor;
+      const all = await source.read(Int32Array.from({ length: size }, (_, i) => i));
       const direct = tf.tidy(() => tf.tanh(tf.matMul(flatten(all), weights)));
       expect(maxAbsDifference(await features.data(), await direct.data())).toBeLessThan(1e-5);
       tf.dispose([features, weights, all, direct]);

@@ -5,17 +5,7 @@ import type { NormalizedRows } from "./similarity-logits.js";
 /** NT-Xent of two views, `[N, d], [N, d] → []`. */
 export type TwoViewLoss = (first: tf.Tensor2D, second: tf.Tensor2D) => tf.Scalar;
 
-/**
- * SimCLR's NT-Xent for two views without labels, as one `[2N, 2N]` matMul and a log-sum-exp, with a
- * hand-written gradient (`tf.customGrad`). Inputs must already be validated.
- *
- * Forward: z = normalize([a; b]), S = z zᵀ / τ with −1e9 on the diagonal, and
- * loss = mean_i logsumexp(S_i) − (1 / 2N) Σ_i S_i,pos(i), where Σ_i S_i,pos(i) = 2 Σ_k z_ak · z_bk / τ.
- *
- * Backward: ∂loss/∂S = (P − Y) / 2N with P the row softmax and Y the positives, so
- * ∂loss/∂z = ((P + Pᵀ) z − 2 Y z) / (2N τ), Y z being z with its halves swapped; then back through
- * the normalisation (see `normalizeRowsGradient`). Only `exp(S − rowMax)` and its row sums are kept.
- */
+/** The forward pass of the two-view path and what its gradient needs. */
 interface TwoViewForward {
   value: tf.Scalar;
   rows: NormalizedRows;

@@ -19,7 +19,7 @@ const pairLoss: Loss = {
   name: "pairLoss",
   compute: ({ views }) =>
     tf.tidy(() => {
-      const [a, b] = views.map((v) => tf.div(v, tf.norm(v, 2, 1, true).add(1e-8))) as [tf.Tensor2D, tf.Tensor2D];
+      const [a, b] = views.map((v) => tf.div(v, tf.add(tf.norm(v, 2, 1, true), 1e-8))) as [tf.Tensor2D, tf.Tensor2D];
       const logits = tf.div(tf.matMul(a, b, false, true), 0.5);
       const labels = tf.oneHot(tf.range(0, a.shape[0], 1, "int32"), a.shape[0]);
       return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
