@@ -1,5 +1,5 @@
 /*
- * Compares ntXent with PyTorch's NT-Xent (/work/shared/reference/torch_step.py --dump-ntxent), when
+ * Compares ntXent with PyTorch's NT-Xent (shared/reference/torch_step.py beside the checkout, --dump-ntxent), when
  * /usr/bin/python3 has torch. The reference is generated into a temporary folder at test time; nothing
  * is committed. Without torch (or the script) the test is skipped with the reason.
  */
@@ -7,13 +7,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { TEST_BACKENDS, maxAbsDifference, useBackend } from "@contrastive/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateLoss } from "./evaluate-loss.js";
 import { ntXent } from "./nt-xent.js";
 
 const PYTHON = "/usr/bin/python3";
-const SCRIPT = process.env.CONTRASTIVE_TORCH_STEP ?? "/work/shared/reference/torch_step.py";
+// shared/ lies beside the repository root (packages/losses/src → ../../../../shared).
+const SCRIPT = process.env.CONTRASTIVE_TORCH_STEP ?? fileURLToPath(new URL("../../../../shared/reference/torch_step.py", import.meta.url));
 
 interface TorchDump {
   n: number;
