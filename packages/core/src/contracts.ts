@@ -92,14 +92,72 @@ export interface Miner {
   mine(embeddings: tf.Tensor2D, labels: tf.Tensor1D): MinedTriplets;
 }
 
-/** A store of extra negatives outside the batch (memory bank, MoCo queue). Never part of the gradient. */
+/**
+ * Index tensors of mined pairs, as pytorch-metric-learning's `get_all_pairs_indices`: positive pairs
+ * (`positiveAnchors[i]`, `positives[i]`) and negative pairs (`negativeAnchors[j]`, `negatives[j]`).
+ * Pairs are ordered: (a, b) and (b, a) are two pairs. A row is never paired with itself.
+ */
+export interface MinedPairs {
+  /** [P] int32 anchor rows of the positive pairs. */
+  positiveAnchors: tf.Tensor1D;
+  /** [P] int32 rows with the same label as their anchor. */
+  positives: tf.Tensor1D;
+  /** [Q] int32 anchor rows of the negative pairs. */
+  negativeAnchors: tf.Tensor1D;
+  /** [Q] int32 rows with a label other than their anchor's. */
+  negatives: tf.Tensor1D;
+}
+
+/**
+ * Picks informative positive and negative index pairs from embeddings and labels: the pair-based
+ * counterpart of {@link Miner}, for pair losses such as the contrastive margin loss.
+ *
+ * @example
+ * const { positiveAnchors, positives, negativeAnchors, negatives } = allPairs().mine(embeddings, labels);
+ */
+export interface PairMiner {
+  readonly name: string;
+  /** `embeddings` [N, d], `labels` [N]; returns int32 index tensors that the caller disposes. */
+  mine(embeddings: tf.Tensor2D, labels: tf.Tensor1D): MinedPairs;
+}
+
+/** What a {@link NegativeBank} is told about the current batch. */
+export interface BankContext {
+  /** Data-set indices of the batch's instances (so a memory bank can leave them out of the negatives). */
+  indices: Int32Array;
+}
+
+/**
+ * A store of embeddings outside the batch, read as extra negatives (InstDisc's memory bank, MoCo's
+ * queue). Its tensors are constants: never part of the gradient. The trainer reads `negatives()`
+ * (and `positives()` where the bank has them) before the loss, and calls `update()` only after the
+ * loss that read them was computed (lightly's bug #564: enqueueing in between made the new keys
+ * negatives of their own queries).
+ */
 export interface NegativeBank {
   readonly name: string;
-  /** [K, d] negatives to pass as `EmbeddingBatch.negatives`. */
-  negatives(): tf.Tensor2D;
-  /** Adds or updates entries after the loss that read `negatives()` was computed. */
-  update(keys: tf.Tensor2D, indices?: Int32Array): void;
+  /** Embedding size d. */
+  readonly dim: number;
+  /** [K, d] negatives for this batch, as a new tensor the caller disposes. */
+  negatives(context: BankContext): tf.Tensor2D;
+  /** [N, d] stored entries of the batch's own instances, used as positive keys (memory bank); absent for a queue. */
+  positives?(context: BankContext): tf.Tensor2D;
+  /** Stores the batch's keys [N, d] (row i is instance `context.indices[i]`). The tensor is read, not kept. */
+  update(keys: tf.Tensor2D, context: BankContext): void;
+  /** A copy of the contents, for a checkpoint. */
+  state(): BankState;
+  /** Restores contents saved by `state()`. */
+  restore(state: BankState): void;
   dispose(): void;
+}
+
+/** The contents of a {@link NegativeBank}, plain data for checkpoints. */
+export interface BankState {
+  name: string;
+  shape: [number, number];
+  values: Float32Array;
+  /** Bank-specific extras, e.g. a queue's write position. */
+  extra?: Record<string, number>;
 }
 
 /** A source of examples addressed by index. */

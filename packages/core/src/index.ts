@@ -9,7 +9,11 @@ export type {
   Sampler,
   MinedTriplets,
   Miner,
+  MinedPairs,
+  PairMiner,
   NegativeBank,
+  BankContext,
+  BankState,
   DataSource,
   StepInfo,
   EpochInfo,
@@ -26,3 +30,4 @@ export type { BackendPreference, BackendSelection, SkippedBackend, ModuleImporte
 export { registerWasmTrainingKernels } from "./wasm-kernels.js";
 export { trainableFromLayersModel } from "./layers-adapter.js";
 export type { LayersModelLike } from "./layers-adapter.js";
+export { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from "./file-system-handler.js";

@@ -1,4 +1,6 @@
 export { createTrainer } from "./trainer.js";
-export type { Trainer, TrainerOptions, FitOptions, TrainingHistory } from "./trainer.js";
+export type { Trainer, TrainerOptions, FitOptions, TrainingHistory, StepOptions } from "./trainer.js";
+export { momentumEncoder } from "./momentum-encoder.js";
+export type { MomentumEncoder, MomentumEncoderOptions } from "./momentum-encoder.js";
 export { progressLogger } from "./progress-logger.js";
 export type { ProgressLoggerOptions } from "./progress-logger.js";

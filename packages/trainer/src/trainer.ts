@@ -8,6 +8,7 @@ import {
   type EpochInfo,
   type Head,
   type Loss,
+  type NegativeBank,
   NonFiniteError,
   type Rng,
   type Sampler,
@@ -15,6 +16,7 @@ import {
   describeValue,
   ensureGradients,
 } from "@contrastive/core";
+import type { MomentumEncoder } from "./momentum-encoder.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
 export interface TrainerOptions {
@@ -32,6 +34,14 @@ export interface TrainerOptions {
   seed?: number;
   /** Hooks called during `fit`. */
   callbacks?: Callback[];
+  /**
+   * Extra negatives outside the batch (a memory bank or a MoCo queue): passed to the loss as
+   * `batch.negatives`; a bank's `positives()` (the stored entries of the batch's instances) are appended
+   * as a last view. Updated after the step with the momentum keys, or else the first view's embeddings.
+   */
+  negatives?: NegativeBank;
+  /** A momentum (EMA) target network: embeds the last view without gradient, updated after each step. */
+  momentumEncoder?: MomentumEncoder;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -51,6 +61,16 @@ export interface TrainingHistory {
   stopped: boolean;
 }
 
+/** Options of {@link Trainer.step}. */
+export interface StepOptions {
+  /** Class ids of the batch's rows (supervised losses). */
+  labels?: Int32Array;
+  /** Randomness of this step's views. */
+  rng?: Rng;
+  /** Data-set indices of the batch's rows; required with a negative bank. */
+  indices?: Int32Array;
+}
+
 /** A training loop over the components it was given. */
 export interface Trainer {
   /** The variables the optimizer updates (backbone then head). */
@@ -61,7 +81,7 @@ export interface Trainer {
    * images are not disposed.
    * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
    */
-  step(images: tf.Tensor4D, options?: { labels?: Int32Array; rng?: Rng }): number;
+  step(images: tf.Tensor4D, options?: StepOptions): number;
   /** Trains for `epochs` epochs, calling the callbacks. */
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
@@ -79,7 +99,7 @@ export interface Trainer {
  * await trainer.fit({ data, sampler: instanceSampler({ size: data.size, batchSize: 256 }), epochs: 2 });
  */
 export function createTrainer(options: TrainerOptions): Trainer {
-  const { backbone, head, loss, optimizer, augment, seed = 0, callbacks = [] } = options;
+  const { backbone, head, loss, optimizer, augment, seed = 0, callbacks = [], negatives, momentumEncoder: momentum } = options;
   for (const [argument, value, method] of [
     ["backbone", backbone, "apply"],
     ["loss", loss, "compute"],
@@ -94,29 +114,53 @@ export function createTrainer(options: TrainerOptions): Trainer {
   const root = createRng(seed);
   let stopRequested = false;
 
-  function step(images: tf.Tensor4D, stepOptions: { labels?: Int32Array; rng?: Rng } = {}): number {
+  function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
+    const { indices } = stepOptions;
+    if (negatives && !indices) {
+      throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
+    }
     const rng = stepOptions.rng ?? root.fork("step");
+    const context = indices ? { indices } : undefined;
     const views = augment.apply(images, rng);
-    const labels = stepOptions.labels ? tf.tensor1d(stepOptions.labels, "int32") : undefined;
-    let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    const online = momentum ? views.slice(0, -1) : views;
+    const owned: tf.Tensor[] = [...views];
+    const track = <T extends tf.Tensor | undefined>(t: T): T => {
+      if (t) owned.push(t);
+      return t;
+    };
     try {
-      result = tf.variableGrads(() => {
-        const all = views.length === 1 ? (views[0] as tf.Tensor4D) : tf.concat(views, 0);
+      if (online.length === 0) {
+        throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `${views.length} view`, expected: "at least 2 views with a momentum encoder (the last one is its input)" });
+      }
+      const labels = track(stepOptions.labels ? tf.tensor1d(stepOptions.labels, "int32") : undefined);
+      const keys = track(momentum ? momentum.embed(views.at(-1) as tf.Tensor4D) : undefined);
+      const bankNegatives = track(negatives && context ? negatives.negatives(context) : undefined);
+      const bankPositives = track(negatives?.positives && context ? negatives.positives(context) : undefined);
+      let firstView: tf.Tensor2D | undefined;
+      const result = tf.variableGrads(() => {
+        const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
         const features = backbone.apply(all, { training: true });
         const embeddings = head ? head.apply(features, { training: true }) : features;
-        const perView = tf.split(embeddings, views.length, 0) as tf.Tensor2D[];
-        return loss.compute({ views: perView, ...(labels ? { labels } : {}) });
+        // (tfjs 4.22's split gradient fails for a single piece, so one view is not split)
+        const perView = online.length === 1 ? [embeddings] : (tf.split(embeddings, online.length, 0) as tf.Tensor2D[]);
+        if (negatives && !keys) {
+          firstView = tf.keep(perView[0] as tf.Tensor2D);
+          owned.push(firstView);
+        }
+        const batchViews = [...perView, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
+        return loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
       }, variables());
+      owned.push(result.value, ...Object.values(result.grads));
       const value = result.value.dataSync()[0] as number;
       if (!Number.isFinite(value)) {
         throw new NonFiniteError({ component: "trainer.step", argument: `loss (${loss.name})`, received: String(value), expected: "finite; the update was skipped and the weights are unchanged (lower the learning rate or check the inputs for NaN)" });
       }
       optimizer.applyGradients(result.grads);
+      momentum?.update();
+      if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
       return value;
     } finally {
-      tf.dispose(views);
-      if (labels) labels.dispose();
-      if (result) tf.dispose([result.value, result.grads]);
+      tf.dispose(owned);
     }
   }
 
@@ -152,7 +196,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
               throw new ContrastiveError({ component: "trainer.fit", argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });
             }
             const labels = useLabels ? Int32Array.from(indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
-            value = step(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), ...(labels ? { labels } : {}) });
+            value = step(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), indices, ...(labels ? { labels } : {}) });
           } finally {
             images.dispose();
           }
