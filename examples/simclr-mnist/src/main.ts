@@ -11,7 +11,7 @@ import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import { type BackendPreference, type Backbone, selectBackend } from "@contrastive/core";
 import { mnistDigits } from "@contrastive/data";
-import { extractFeatures, knnAccuracy } from "@contrastive/eval";
+import { evaluateKnn } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
 import { ntXent } from "@contrastive/losses";
 import { instanceSampler } from "@contrastive/samplers";
@@ -40,20 +40,7 @@ const train = mnistDigits({ subset: "train" });
 const test = mnistDigits({ subset: "test" });
 log(`data: MNIST digits of the mnist package, ${train.size} train / ${test.size} test`);
 
-async function knn(encode: (x: tf.Tensor) => tf.Tensor2D): Promise<number> {
-  const trainFeatures = await extractFeatures({ source: train, encode });
-  const testFeatures = await extractFeatures({ source: test, encode });
-  try {
-    const { accuracy } = await knnAccuracy({
-      trainFeatures, trainLabels: train.labels as Int32Array,
-      testFeatures, testLabels: test.labels as Int32Array,
-      k: 20, temperature: 0.1,
-    });
-    return accuracy;
-  } finally {
-    tf.dispose([trainFeatures, testFeatures]);
-  }
-}
+const knn = async (encode: (x: tf.Tensor) => tf.Tensor2D) => (await evaluateKnn({ encode, train, test, k: 20, temperature: 0.1 })).accuracy;
 const encoderFeatures = (backbone: Backbone) => (x: tf.Tensor) => backbone.apply(x, { training: false });
 
 const rawPixelKnnAccuracy = await knn((x) => tf.reshape(x, [x.shape[0] as number, -1]) as tf.Tensor2D);

@@ -2,3 +2,5 @@ export { extractFeatures } from "./extract-features.js";
 export type { ExtractFeaturesOptions } from "./extract-features.js";
 export { knnAccuracy } from "./knn-accuracy.js";
 export type { KnnAccuracyOptions, KnnAccuracyResult } from "./knn-accuracy.js";
+export { evaluateKnn } from "./evaluate-knn.js";
+export type { EvaluateKnnOptions } from "./evaluate-knn.js";

@@ -1,2 +1,17 @@
 export { ntXent } from "./nt-xent.js";
 export type { NtXentOptions } from "./nt-xent.js";
+export { infoNce } from "./info-nce.js";
+export type { InfoNceOptions } from "./info-nce.js";
+export { supCon } from "./sup-con.js";
+export type { SupConOptions } from "./sup-con.js";
+export { dcl } from "./dcl.js";
+export type { DclOptions } from "./dcl.js";
+export { barlowTwins } from "./barlow-twins.js";
+export type { BarlowTwinsOptions } from "./barlow-twins.js";
+export { vicReg } from "./vic-reg.js";
+export type { VicRegOptions } from "./vic-reg.js";
+export { negativeCosine } from "./negative-cosine.js";
+export { tripletMargin } from "./triplet-margin.js";
+export type { TripletMarginOptions, TripletReduction } from "./triplet-margin.js";
+export { contrastiveMargin } from "./contrastive-margin.js";
+export type { ContrastiveMarginOptions } from "./contrastive-margin.js";

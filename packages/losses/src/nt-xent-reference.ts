@@ -3,25 +3,25 @@
  * straight from its paper or library definition. Views are flat row-major arrays of `rows × columns`.
  */
 
-/** The rows of a flat `[rows, columns]` array divided by max(‖row‖, 1e-12), as `l2Normalize`. */
-function normalizedRows(view: ArrayLike<number>, rows: number, columns: number): Float64Array[] {
+/** The rows of a flat `[rows, columns]` array divided by max(‖row‖, epsilon), as `l2Normalize`. */
+export function normalizedRows(view: ArrayLike<number>, rows: number, columns: number, epsilon = 1e-12): Float64Array[] {
   const result: Float64Array[] = [];
   for (let r = 0; r < rows; r++) {
     const row = Float64Array.from({ length: columns }, (_, c) => view[r * columns + c] as number);
-    const norm = Math.max(Math.hypot(...row), 1e-12);
+    const norm = Math.max(Math.hypot(...row), epsilon);
     result.push(row.map((value) => value / norm));
   }
   return result;
 }
 
-function dot(u: Float64Array, v: Float64Array): number {
+export function dot(u: Float64Array, v: Float64Array): number {
   let total = 0;
   for (let k = 0; k < u.length; k++) total += (u[k] as number) * (v[k] as number);
   return total;
 }
 
 /** log Σ exp(values), shifted by the maximum. */
-function logSumExp(values: number[]): number {
+export function logSumExp(values: number[]): number {
   const max = Math.max(...values);
   return max + Math.log(values.reduce((total, value) => total + Math.exp(value - max), 0));
 }

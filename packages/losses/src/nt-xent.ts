@@ -3,7 +3,7 @@ import { ContrastiveError, assertPositive, describeValue } from "@contrastive/co
 import type { EmbeddingBatch, Loss } from "@contrastive/core";
 import { multiViewNtXent } from "./nt-xent-multi-view.js";
 import { twoViewNtXent } from "./nt-xent-two-view.js";
-import { checkLabels, checkViews, throwNonFiniteInput } from "./validate-batch.js";
+import { checkLabels, checkViews, ensureFiniteLoss } from "./validate-batch.js";
 
 const COMPONENT = "ntXent";
 
@@ -58,11 +58,7 @@ export function ntXent(options: NtXentOptions = {}): Loss {
         views.length === 2 && labels === undefined
           ? twoView(views[0]!, views[1]!)
           : multiViewNtXent(views, labels, temperature);
-      if (!Number.isFinite(value.dataSync()[0])) {
-        value.dispose();
-        throwNonFiniteInput(COMPONENT, views);
-      }
-      return value;
+      return ensureFiniteLoss(COMPONENT, value, views);
     },
   };
 }

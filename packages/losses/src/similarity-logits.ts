@@ -33,9 +33,10 @@ export function normalizeRowsGradient(rows: NormalizedRows, gradient: tf.Tensor2
   return tf.mul(tf.sub(gradient, tf.mul(rows.z, radial)), rows.inverseNorm);
 }
 
-/** An additive mask `[size, size]`: {@link MASKED_LOGIT} on the diagonal, 0 elsewhere. */
-export function diagonalMask(size: number): tf.Tensor2D {
+/** An additive mask `[size, size]`: {@link MASKED_LOGIT} on the diagonal, `offDiagonal` (default 0) elsewhere. */
+export function diagonalMask(size: number, offDiagonal = 0): tf.Tensor2D {
   const values = new Float32Array(size * size);
+  if (offDiagonal !== 0) values.fill(offDiagonal);
   for (let i = 0; i < size; i++) values[i * size + i] = MASKED_LOGIT;
   return tf.tensor2d(values, [size, size]);
 }

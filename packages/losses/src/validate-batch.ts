@@ -11,22 +11,28 @@ function isTensor(value: unknown): value is tf.Tensor {
 const formatShape = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
 
 /**
- * Checks `batch.views`: an array of at least `minimumViews` tensors, all of one shape `[N, d]`
- * with N ≥ 1 and d ≥ 1. Returns the views.
+ * Checks `batch.views`: an array of at least `minimumViews` (and at most `maximumViews`) tensors, all
+ * of one shape `[N, d]` with N ≥ `minimumRows` and d ≥ 1. Returns the views.
  *
  * @throws {ContrastiveError} naming `component` and the view at fault.
  */
-export function checkViews(component: string, batch: EmbeddingBatch, minimumViews: number): tf.Tensor2D[] {
+export function checkViews(
+  component: string,
+  batch: EmbeddingBatch,
+  minimumViews: number,
+  { maximumViews = Number.POSITIVE_INFINITY, minimumRows = 1 }: { maximumViews?: number; minimumRows?: number } = {},
+): tf.Tensor2D[] {
   if (typeof batch !== "object" || batch === null) {
     throw new ContrastiveError({ component, argument: "batch", received: describeValue(batch), expected: "an EmbeddingBatch { views, labels?, negatives? }" });
   }
   const { views } = batch;
-  if (!Array.isArray(views) || views.length < minimumViews) {
+  if (!Array.isArray(views) || views.length < minimumViews || views.length > maximumViews) {
+    const count = minimumViews === maximumViews ? `exactly ${minimumViews}` : `at least ${minimumViews}`;
     throw new ContrastiveError({
       component,
       argument: "views",
       received: Array.isArray(views) ? `${views.length} view${views.length === 1 ? "" : "s"}` : describeValue(views),
-      expected: `an array of at least ${minimumViews} tensors [N, d], one per augmented view of the same N rows`,
+      expected: `an array of ${count} tensors [N, d], one per augmented view of the same N rows`,
     });
   }
   views.forEach((view, i) => {
@@ -35,8 +41,9 @@ export function checkViews(component: string, batch: EmbeddingBatch, minimumView
     }
   });
   const first = views[0]!.shape;
-  if (first[0] < 1 || first[1] < 1) {
-    throw new ContrastiveError({ component, argument: "views[0]", received: formatShape(first), expected: "[N, d] with N ≥ 1 rows and d ≥ 1 columns" });
+  if (first[0] < minimumRows || first[1] < 1) {
+    const why = minimumRows > 1 ? ` (${component} needs batch statistics or other rows to contrast with)` : "";
+    throw new ContrastiveError({ component, argument: "views[0]", received: formatShape(first), expected: `[N, d] with N ≥ ${minimumRows} rows and d ≥ 1 columns${why}` });
   }
   views.forEach((view, i) => {
     if (view.shape[0] !== first[0] || view.shape[1] !== first[1]) {
@@ -60,13 +67,57 @@ export function checkLabels(component: string, labels: unknown, rows: number): t
 }
 
 /**
+ * Checks `negatives` when given: a rank-2 tensor `[K, d]` with K ≥ 1 and the views' d columns.
+ *
+ * @throws {ContrastiveError} naming `component` and `negatives`.
+ */
+export function checkNegatives(component: string, negatives: unknown, columns: number): tf.Tensor2D | undefined {
+  if (negatives === undefined) return undefined;
+  if (!isTensor(negatives) || negatives.rank !== 2 || negatives.shape[0] < 1 || negatives.shape[1] !== columns) {
+    throw new ContrastiveError({
+      component,
+      argument: "negatives",
+      received: describeValue(negatives),
+      expected: `a tensor [K, d] = [K, ${columns}] with K ≥ 1 rows, the d of the views (a memory bank or queue)`,
+    });
+  }
+  return negatives as tf.Tensor2D;
+}
+
+/**
+ * Throws when `batch[field]` is given to a loss that does not use it (ignoring it silently would hide a
+ * mistake). `hint` says what to do instead.
+ *
+ * @throws {ContrastiveError} naming `component` and the field.
+ */
+export function rejectUnused(component: string, batch: EmbeddingBatch, field: "labels" | "negatives", hint: string): void {
+  if (batch[field] === undefined) return;
+  throw new ContrastiveError({ component, argument: field, received: describeValue(batch[field]), expected: `absent: ${hint}` });
+}
+
+/**
+ * Reads a loss value back once and returns it when finite; otherwise disposes it and throws the error
+ * that names the non-finite input (see {@link throwNonFiniteInput}).
+ *
+ * @throws {NonFiniteError} when the value is NaN or ±Infinity.
+ */
+export function ensureFiniteLoss(component: string, value: tf.Scalar, views: readonly tf.Tensor2D[], negatives?: tf.Tensor2D): tf.Scalar {
+  if (Number.isFinite(value.dataSync()[0])) return value;
+  value.dispose();
+  throwNonFiniteInput(component, views, negatives === undefined ? {} : { negatives });
+}
+
+/**
  * Called once a loss came out NaN or infinite: finds the first view with a non-finite entry and throws
  * an error that names it. Reads the views back, so call it only on that (rare) path.
  *
- * @throws {NonFiniteError} always: naming the view at fault, or the loss when every input is finite.
+ * `others` are further inputs to check after the views, by name (e.g. `{ negatives }`).
+ *
+ * @throws {NonFiniteError} always: naming the input at fault, or the loss when every input is finite.
  */
-export function throwNonFiniteInput(component: string, views: readonly tf.Tensor2D[]): never {
-  for (const [i, view] of views.entries()) {
+export function throwNonFiniteInput(component: string, views: readonly tf.Tensor2D[], others: Record<string, tf.Tensor2D> = {}): never {
+  const named: [string, tf.Tensor2D][] = [...views.map((view, i): [string, tf.Tensor2D] => [`views[${i}]`, view]), ...Object.entries(others)];
+  for (const [argument, view] of named) {
     const values = Array.from(view.dataSync() as ArrayLike<number>);
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad < 0) continue;
@@ -74,7 +125,7 @@ export function throwNonFiniteInput(component: string, views: readonly tf.Tensor
     const columns = view.shape[1];
     throw new NonFiniteError({
       component,
-      argument: `views[${i}]`,
+      argument,
       received: `${count} non-finite value${count === 1 ? "" : "s"} in a tensor of shape ${formatShape(view.shape)}, the first (${values[bad]}) at row ${Math.floor(bad / columns)}, column ${bad % columns}`,
       expected: "finite embeddings: check the encoder's output (a learning rate too high makes weights diverge)",
     });

@@ -1,2 +1,14 @@
 export { instanceSampler } from "./instance-sampler.js";
 export type { InstanceSamplerOptions } from "./instance-sampler.js";
+export { mPerClassSampler } from "./m-per-class-sampler.js";
+export type { MPerClassSamplerOptions } from "./m-per-class-sampler.js";
+export { allTriplets } from "./all-triplets.js";
+export { allPairs } from "./all-pairs.js";
+export { batchHardMiner } from "./batch-hard-miner.js";
+export type { BatchHardMinerOptions } from "./batch-hard-miner.js";
+export { tripletMarginMiner, semiHardMiner, hardTripletMiner } from "./triplet-margin-miner.js";
+export type { TripletMarginMinerOptions, TripletType } from "./triplet-margin-miner.js";
+export { memoryBank } from "./memory-bank.js";
+export type { MemoryBankOptions } from "./memory-bank.js";
+export { queue } from "./queue.js";
+export type { QueueOptions } from "./queue.js";

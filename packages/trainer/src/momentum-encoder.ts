@@ -69,9 +69,10 @@ export function momentumEncoder(options: MomentumEncoderOptions): MomentumEncode
       });
     },
     update() {
-      for (const [destination, source] of weights) {
-        destination.assign(tf.tidy(() => tf.add(tf.mul(destination, momentum), tf.mul(source, 1 - momentum))));
-      }
+      // assign() inside tidy: the new value's own tensor handle is released, the variable keeps the data
+      tf.tidy(() => {
+        for (const [destination, source] of weights) destination.assign(tf.add(tf.mul(destination, momentum), tf.mul(source, 1 - momentum)));
+      });
     },
   };
 }

@@ -82,7 +82,8 @@ describe.each(TEST_BACKENDS)("trainer with negative banks and a momentum encoder
     const images = tf.randomUniform([8, 8, 8, 1], 0, 1, "float32", 3) as tf.Tensor4D;
     const queueBefore = Array.from(keys.state().values);
     const targetBefore = target.head.trainableWeights.map((v) => Array.from(v.dataSync()));
-    trainer.step(images, { indices: Int32Array.from({ length: 8 }, (_, i) => i) });
+    const step = () => trainer.step(images, { indices: Int32Array.from({ length: 8 }, (_, i) => i) });
+    step();
     expect(seen[0]).toEqual(queueBefore); // the loss read the queue before this batch's keys entered it
     expect(keys.pointer).toBe(8);
     expect(Array.from(keys.state().values.slice(64))).toEqual(queueBefore.slice(64));
@@ -91,6 +92,10 @@ describe.each(TEST_BACKENDS)("trainer with negative banks and a momentum encoder
       const got = v.dataSync();
       targetBefore[w]!.forEach((old, i) => expect(got[i]).toBeCloseTo(m * old + (1 - m) * onlineAfter[w]![i]!, 5));
     });
+    const tensors = tf.memory().numTensors;
+    step();
+    step();
+    expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose(images);
     [online.backbone, online.head, target.backbone, target.head, optimizer, keys].forEach((x) => x.dispose());
   });

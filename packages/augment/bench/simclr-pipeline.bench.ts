@@ -1,0 +1,132 @@
+/*
+ * pnpm bench:augment — images/s of the SimCLR view pipeline (Chen et al. 2020) on 256×256 JPEG files →
+ * one 224×224×3 float32 view per image, with 1 and 2 concurrent pipelines, against torchvision + PIL on
+ * the same files in the same run (when /usr/bin/python3 has torchvision), and where the time goes.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import sharp from "sharp";
+import { createRng } from "@contrastive/core";
+import { image } from "@contrastive/augment";
+
+const COUNT = 160;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const folder = mkdtempSync(join(tmpdir(), "bench-augment-"));
+const files: string[] = [];
+for (let i = 0; i < COUNT; i++) {
+  // Smooth colour noise: JPEG content closer to photos than white noise.
+  const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 60 } } })
+    .resize(256, 256, { kernel: "cubic" }).jpeg({ quality: 90 }).toBuffer();
+  files.push(join(folder, `${String(i).padStart(4, "0")}.jpg`));
+  writeFileSync(files[i]!, jpeg);
+}
+
+/** The pipelines compared: SimCLR's full view, a light one (as the issue's first measurement), and SimCLR's pair (2 views per decoded image). */
+const configs = {
+  simclr: image.simclrAugment({ size: [224, 224] }),
+  light: image.compose([image.randomResizedCrop({ size: [224, 224] }), image.horizontalFlip(), image.colorJitter({ brightness: 0.8, saturation: 0.8 })]),
+  pair: image.multiView(2, image.simclrAugment({ size: [224, 224] })),
+} as const;
+type Config = keyof typeof configs;
+
+async function sharpRate(config: Config, pipelines: number): Promise<number> {
+  const view = configs[config];
+  let done = 0, next = 0, end = 0;
+  const worker = async (id: number) => {
+    while (performance.now() < end) {
+      const k = next++;
+      await image.augmentImage(files[k % COUNT]!, view, createRng(k * 7 + id));
+      done++;
+    }
+  };
+  for (let k = 0; k < 20; k++) await image.augmentImage(files[k]!, view, createRng(k)); // warm up
+  const start = performance.now();
+  end = start + SECONDS * 1000;
+  await Promise.all(Array.from({ length: pipelines }, (_, id) => worker(id)));
+  return done / ((performance.now() - start) / 1000);
+}
+
+async function timeEach(label: string, run: (k: number) => Promise<unknown> | unknown, n = 100): Promise<[string, number]> {
+  for (let k = 0; k < 10; k++) await run(k);
+  const start = performance.now();
+  for (let k = 0; k < n; k++) await run(k);
+  return [label, (performance.now() - start) / n];
+}
+
+const python = String.raw`
+import sys, time, json, glob
+from multiprocessing import Pool
+import torch, torchvision
+from torchvision import transforms as T
+from PIL import Image
+files = sorted(glob.glob(sys.argv[1] + "/*.jpg"))
+seconds = float(sys.argv[2])
+simclr = T.Compose([T.RandomResizedCrop(224, scale=(0.08, 1.0)), T.RandomHorizontalFlip(),
+  T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.8), T.RandomGrayscale(0.2),
+  T.RandomApply([T.GaussianBlur(23, sigma=(0.1, 2.0))], p=0.5), T.ToTensor()])
+light = T.Compose([T.RandomResizedCrop(224, scale=(0.08, 1.0)), T.RandomHorizontalFlip(), T.ColorJitter(brightness=0.8, saturation=0.8), T.ToTensor()])
+views = {"simclr": lambda im: simclr(im), "light": lambda im: light(im), "pair": lambda im: (simclr(im), simclr(im))}
+def run(config):
+  torch.set_num_threads(1)
+  view = views[config]
+  for f in files[:20]: view(Image.open(f).convert("RGB"))
+  done, start = 0, time.perf_counter()
+  while time.perf_counter() - start < seconds:
+    view(Image.open(files[done % len(files)]).convert("RGB")); done += 1
+  return done / (time.perf_counter() - start)
+if __name__ == "__main__":
+  out = {"torchvision": torchvision.__version__}
+  with Pool(2) as pool:
+    for config in views:
+      out[config] = [run(config), sum(pool.map(run, [config, config]))]
+  print(json.dumps(out))
+`;
+
+function torchvisionRates(): (Record<Config, [number, number]> & { torchvision: string }) | undefined {
+  const script = join(folder, "bench.py");
+  writeFileSync(script, python);
+  const result = spawnSync("/usr/bin/python3", [script, folder, String(SECONDS)], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  if (result.status !== 0) {
+    console.log(`torchvision: not run (${(result.stderr || result.error?.message || "no python3").trim().split("\n").pop()})`);
+    return undefined;
+  }
+  return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
+
+const load = () => loadavg().map((v) => v.toFixed(2)).join(" ");
+console.log(`SimCLR view (crop 0.08–1, flip, jitter 0.8/0.8/0.8/0.2 p 0.8, grey p 0.2, blur 23 p 0.5) on ${COUNT} JPEG 256×256 → 224×224×3 float32`);
+console.log(`sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), libvips threads ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 4}; load average before: ${load()}`);
+const names: Record<Config, string> = { simclr: "SimCLR view", light: "crop+flip+brightness/saturation", pair: "SimCLR pair (2 views/image)" };
+const ours = {} as Record<Config, [number, number]>;
+for (const config of Object.keys(configs) as Config[]) ours[config] = [await sharpRate(config, 1), await sharpRate(config, 2)];
+const torch = torchvisionRates();
+console.log("images/s            sharp 1 / 2 pipelines    torchvision 1 / 2 processes    ratio 1 / 2");
+for (const config of Object.keys(configs) as Config[]) {
+  const [one, two] = ours[config];
+  const theirs = torch?.[config];
+  const columns = theirs === undefined ? "" : `${theirs[0].toFixed(0).padStart(8)} / ${theirs[1].toFixed(0).padEnd(18)} ${(one / theirs[0]).toFixed(2)}× / ${(two / theirs[1]).toFixed(2)}×`;
+  console.log(`${names[config].padEnd(34)} ${one.toFixed(0).padStart(5)} / ${two.toFixed(0).padEnd(10)} ${columns}`);
+}
+if (torch !== undefined) console.log(`(torchvision ${torch.torchvision} + PIL, torch.set_num_threads(1) per process)`);
+
+// Where the time goes, per image, one pipeline (ms).
+const raw = await image.decodeImage(files[0]!);
+const start = image.startPlan(raw);
+const crop = image.compose([image.randomResizedCrop({ size: [224, 224] }), image.horizontalFlip()]);
+const jitter = image.colorJitter({ brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2 });
+const pixels = new Float32Array(224 * 224 * 3).map((_, k) => (k % 251) / 251);
+const bytes = new Uint8Array(224 * 224 * 3).map((_, k) => k % 251);
+const parts = [
+  await timeEach("decode JPEG (libvips)", (k) => image.decodeImage(files[k % COUNT]!)),
+  await timeEach("crop + resize + flip (libvips)", (k) => image.renderPlan(raw, crop.apply(start, createRng(k)))),
+  await timeEach("colour jitter, 4 ops (JS)", (k) => {
+    const plan = jitter.apply(start, createRng(k));
+    image.runColorProgram(pixels, 3, plan.steps.flatMap((s) => (s.kind === "color" ? s.program : [])));
+  }),
+  await timeEach("blur σ 0.1–2, k 23 (libvips)", (k) => image.renderPlan({ data: bytes, height: 224, width: 224, channels: 3 }, image.gaussianBlur({ kernelSize: 23 }).apply(image.startPlan({ height: 224, width: 224, channels: 3 }), createRng(k)))),
+];
+console.log("per image, 1 pipeline: " + parts.map(([label, ms]) => `${label} ${ms.toFixed(2)} ms`).join(" · "));
+console.log(`load average after: ${load()}`);
+rmSync(folder, { recursive: true, force: true });
