@@ -1,6 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { type Backbone, ContrastiveError, createRng, describeValue, trainableFromLayersModel } from "@contrastive/core";
+import { ContrastiveError, createRng, describeValue } from "@contrastive/core";
+import { type LayersBackbone, layersBackbone } from "./layers-backbone.js";
 import { pytorchLinearInitializers } from "./initializers.js";
 
 /** Options of {@link convNet}. */
@@ -32,7 +32,7 @@ export interface ConvNetOptions {
  * const encoder = convNet({ inputShape: [28, 28, 1] });
  * const features = encoder.apply(images, { training: true }); // [N, 128]
  */
-export function convNet(options: ConvNetOptions): Backbone {
+export function convNet(options: ConvNetOptions): LayersBackbone {
   const { inputShape, filters = [32, 64, 128], kernelSize = 3, batchNorm = true, seed = 0 } = options;
   const strides = options.strides ?? filters.map((_, i) => (i === 0 ? 1 : 2));
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((s) => Number.isInteger(s) && s > 0)) {
@@ -67,31 +67,4 @@ export function convNet(options: ConvNetOptions): Backbone {
   });
   model.add(tfl.layers.globalAveragePooling2d({}));
   return layersBackbone(model, { name: "convNet", inputShape, outputDim: channels });
-}
-
-/** Wraps a tfjs-layers model that maps [N, ...inputShape] to [N, outputDim] as a {@link Backbone}. */
-export function layersBackbone(model: tfl.LayersModel, info: { name: string; inputShape: readonly number[]; outputDim: number }): Backbone & { model: tfl.LayersModel } {
-  const trainable = trainableFromLayersModel(model);
-  return {
-    name: info.name,
-    inputShape: info.inputShape,
-    outputDim: info.outputDim,
-    model,
-    get trainableWeights() {
-      return trainable.trainableWeights;
-    },
-    get weights() {
-      return trainable.weights;
-    },
-    apply(inputs: tf.Tensor, forward = {}) {
-      const expected = info.inputShape;
-      if (inputs.rank !== expected.length + 1 || !expected.every((s, i) => inputs.shape[i + 1] === s)) {
-        throw new ContrastiveError({ component: info.name, argument: "inputs", received: describeValue(inputs), expected: `a tensor of shape [N, ${expected.join(", ")}]` });
-      }
-      return model.apply(inputs, { training: forward.training ?? false }) as tf.Tensor2D;
-    },
-    dispose() {
-      trainable.dispose();
-    },
-  };
 }

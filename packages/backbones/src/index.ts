@@ -1,3 +1,12 @@
-export { convNet, layersBackbone } from "./conv-net.js";
+export { convNet } from "./conv-net.js";
 export type { ConvNetOptions } from "./conv-net.js";
+export { resnet } from "./resnet.js";
+export type { ResNetOptions } from "./resnet.js";
+export { mlp } from "./mlp.js";
+export type { MlpOptions } from "./mlp.js";
+export { fromModel } from "./from-model.js";
+export type { FromModelOptions } from "./from-model.js";
+export { layersBackbone } from "./layers-backbone.js";
+export type { LayersBackbone, LayersBackboneInfo } from "./layers-backbone.js";
+export { saveBackbone, loadBackbone } from "./save-backbone.js";
 export { pytorchLinearInitializers } from "./initializers.js";

@@ -1,0 +1,13 @@
+import { rm } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { runCustomBackbone } from "./main.js";
+
+describe("custom-backbone example", () => {
+  it("trains a user model with a custom layer through fromModel, saves and reloads it identically", async () => {
+    const result = await runCustomBackbone({ examples: 256, epochs: 2, batchSize: 64, backend: "wasm" });
+    expect(result.losses).toHaveLength(2);
+    expect(result.losses.every(Number.isFinite)).toBe(true);
+    expect(result.maxDifference).toBe(0);
+    await rm(result.outputDir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * A SimCLR training step in images/s beside PyTorch on the same machine, run one after the other:
+ *  - resnet: ResNet-18 (CIFAR stem), 32×32×3, batch 32 images = 64 views, MLP head 512-512-128,
+ *    NT-Xent τ 0.5 (@contrastive/losses), Adam 1e-3 — torch_step.py's 'resnet' at --resnet-batch 32;
+ *  - small: convNet 32-64-128 (strides 1, 2, 2), batch 128 images, MLP head 128-128-64 — its 'small'.
+ *
+ *   pnpm bench:backbones [--backends wasm,cpu] [--only resnet,small] [--iters 4] [--profile]
+ *
+ * tfjs-backend-cpu takes minutes per ResNet step (no fast conv gradients), so it runs only when named.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import { type Backbone, type Head, type Loss, selectBackend } from "@contrastive/core";
+import { convNet, resnet } from "../dist/index.js";
+// The bench reaches the sibling packages' builds directly: backbones does not depend on them.
+import { simclrHead } from "../../heads/dist/index.js";
+import { ntXent } from "../../losses/dist/index.js";
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"), // `pnpm bench:backbones -- --profile` passes the "--" on
+  options: {
+    backends: { type: "string", default: "wasm" },
+    only: { type: "string", default: "resnet,small" },
+    iters: { type: "string", default: "4" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const only = new Set(args.only.split(","));
+const iters = Number(args.iters);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+
+interface Workload { name: "resnet" | "small"; images: number; make: () => { backbone: Backbone; head: Head } }
+const workloads: Workload[] = [
+  { name: "resnet", images: 32, make: () => ({ backbone: resnet({ depth: 18, stem: "cifar", inputShape: [32, 32, 3] }), head: simclrHead({ inputDim: 512, hiddenDim: 512, outputDim: 128, batchNorm: false }) }) },
+  { name: "small", images: 128, make: () => ({ backbone: convNet({ inputShape: [32, 32, 3] }), head: simclrHead({ inputDim: 128, hiddenDim: 128, outputDim: 64, batchNorm: false }) }) },
+].filter((w) => only.has(w.name)) as Workload[];
+
+function stepper(backbone: Backbone, head: Head, loss: Loss, images: number) {
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomUniform([2 * images, 32, 32, 3], 0, 1, "float32", 0); // both views through one forward, as torch_step.py
+  const variables = [...backbone.trainableWeights, ...head.trainableWeights];
+  const step = () => {
+    const value = optimizer.minimize(() => {
+      const z = head.apply(backbone.apply(x, { training: true }), { training: true });
+      const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+      return loss.compute({ views: [z1, z2] });
+    }, true, variables)!;
+    const out = value.dataSync()[0] as number;
+    value.dispose();
+    return out;
+  };
+  return { step, dispose: () => { optimizer.dispose(); x.dispose(); } };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const ours: Record<string, Record<string, number>> = {};
+for (const backendName of args.backends.split(",")) {
+  const selection = await selectBackend(backendName as "wasm" | "cpu");
+  tf.enableProdMode();
+  const backend = selection.backend;
+  for (const w of workloads) {
+    const { backbone, head } = w.make();
+    const run = stepper(backbone, head, ntXent({ temperature: 0.5 }), w.images);
+    for (let i = 0; i < 2; i++) run.step(); // warm-up
+    const times: number[] = [];
+    let lastLoss = Number.NaN;
+    for (let i = 0; i < (w.name === "small" ? 3 * iters : iters); i++) {
+      const t0 = performance.now();
+      lastLoss = run.step();
+      times.push(performance.now() - t0);
+    }
+    const perSecond = w.images / (median(times) / 1e3);
+    (ours[w.name] ??= {})[backend] = perSecond;
+    console.log(`[tfjs-${backend}] ${w.name} batch=${w.images}: median ${median(times).toFixed(0)} ms/step = ${perSecond.toFixed(2)} img/s (n=${times.length}, loss ${lastLoss.toFixed(3)}, load ${load()})`);
+    if (args.profile) {
+      const info = await tf.profile(() => { run.step(); });
+      const byKernel = new Map<string, number>();
+      for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (await k.kernelTimeMs as number));
+      const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+      console.log(`  profile (${total.toFixed(0)} ms in kernels): ${[...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(", ")}`);
+    }
+    run.dispose();
+    backbone.dispose();
+    head.dispose();
+  }
+}
+
+const script = fileURLToPath(new URL("../../../../shared/reference/torch_step.py", import.meta.url));
+const out = join(mkdtempSync(join(tmpdir(), "bench-backbones-")), "torch.json");
+const torchOnly = workloads.map((w) => w.name).join(",");
+try {
+  execFileSync("/usr/bin/python3", [script, "--blas", "openblas", "--only", torchOnly, "--resnet-batch", "32", "--json", out], { stdio: ["ignore", "inherit", "inherit"] });
+  const results = (JSON.parse(readFileSync(out, "utf8")) as { results: Array<{ name: string; images_per_s: number }> }).results;
+  for (const w of workloads) {
+    const torch = results.find((r) => r.name === (w.name === "resnet" ? "resnet18" : "small"))?.images_per_s;
+    for (const [backend, perSecond] of Object.entries(ours[w.name] ?? {})) {
+      console.log(`${w.name}: tfjs-${backend} ${perSecond.toFixed(2)} img/s vs PyTorch ${torch?.toFixed(2)} img/s → PyTorch is ${torch ? (torch / perSecond).toFixed(1) : "?"}× faster (load ${load()})`);
+    }
+  }
+} catch (error) {
+  console.log(`PyTorch reference not run (${(error as Error).message.split("\n")[0]}): install python3-torch python3-torchvision libopenblas0-pthread`);
+}
