@@ -1,16 +1,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { Augmentation } from "@contrastive/core";
-import { colorJitter } from "./color-jitter.js";
-import { compose } from "./compose.js";
-import { gaussianBlur } from "./gaussian-blur.js";
-import { grayscale } from "./grayscale.js";
-import { horizontalFlip } from "./horizontal-flip.js";
 import { multiView } from "./multi-view.js";
-import { normalize } from "./normalize.js";
-import { checkPresetOptions, simclrBlurKernelSize, type ByolAugmentOptions } from "./preset-options.js";
-import { randomApply } from "./random-apply.js";
-import { randomResizedCrop } from "./random-resized-crop.js";
-import { solarize } from "./solarize.js";
+import { byolRecipe, type ByolAugmentOptions } from "./preset-options.js";
+import { vocabulary } from "./preset-vocabulary.js";
 
 /**
  * BYOL's asymmetric pair of views on tensor batches (Grill et al., "Bootstrap Your Own Latent", 2020,
@@ -28,19 +20,6 @@ import { solarize } from "./solarize.js";
  * const [online, target] = byolAugment({ size: [32, 32] }).apply(images, createRng(0));
  */
 export function byolAugment(options: ByolAugmentOptions): Augmentation<tf.Tensor4D, tf.Tensor4D[]> {
-  const { size } = checkPresetOptions("byolAugment", { ...options, strength: 1 });
-  const view = (blurProbability: number, solarizeProbability: number): Augmentation => {
-    const steps: Augmentation[] = [
-      randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
-      horizontalFlip({ probability: 0.5 }),
-      randomApply(0.8, colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 })),
-      randomApply(0.2, grayscale()),
-      randomApply(blurProbability, gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })),
-    ];
-    if (solarizeProbability > 0) steps.push(randomApply(solarizeProbability, solarize({ threshold: 0.5 })));
-    if (options.normalize !== undefined) steps.push(normalize(options.normalize));
-    return compose(steps);
-  };
-  const pair = multiView([view(1, 0), view(0.1, 0.2)]);
+  const pair = multiView(byolRecipe("byolAugment", vocabulary, options));
   return { name: "byolAugment", apply: (images, rng) => pair.apply(images, rng) };
 }

@@ -31,3 +31,51 @@ export function checkPresetOptions(component: string, options: SimclrAugmentOpti
 
 /** Options of the BYOL presets (`byolAugment`, `image.byolAugment`): `size` and `normalize` as SimCLR's; no strength or blur switch. */
 export type ByolAugmentOptions = Pick<SimclrAugmentOptions, "size" | "normalize">;
+
+/**
+ * The operations the presets are written in, supplied by either side: the tensor-batch factories of
+ * this package or their `image.*` twins. The SimCLR and BYOL recipes below are then defined once.
+ */
+export interface PresetVocabulary<A> {
+  randomResizedCrop(options: { size: [number, number]; scale: [number, number]; ratio: [number, number] }): A;
+  horizontalFlip(options: { probability: number }): A;
+  colorJitter(options: { brightness: number; contrast: number; saturation: number; hue: number }): A;
+  grayscale(): A;
+  gaussianBlur(options: { kernelSize: number; sigma: [number, number] }): A;
+  solarize(options: { threshold: number }): A;
+  normalize(options: { mean: readonly number[]; std: readonly number[] }): A;
+  randomApply(probability: number, augmentation: A): A;
+  compose(steps: A[]): A;
+}
+
+/** SimCLR's view (Chen et al. 2020, appendix A) in the given vocabulary; options checked as `component`. */
+export function simclrRecipe<A>(component: string, v: PresetVocabulary<A>, options: SimclrAugmentOptions): A {
+  const { size, strength, blur } = checkPresetOptions(component, options);
+  const steps = [
+    v.randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
+    v.horizontalFlip({ probability: 0.5 }),
+    v.randomApply(0.8, v.colorJitter({ brightness: 0.8 * strength, contrast: 0.8 * strength, saturation: 0.8 * strength, hue: 0.2 * strength })),
+    v.randomApply(0.2, v.grayscale()),
+  ];
+  if (blur) steps.push(v.randomApply(0.5, v.gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })));
+  if (options.normalize !== undefined) steps.push(v.normalize(options.normalize));
+  return v.compose(steps);
+}
+
+/** BYOL's two views (Grill et al. 2020, table 6) in the given vocabulary: blur p 1.0 / 0.1, solarize p 0 / 0.2. */
+export function byolRecipe<A>(component: string, v: PresetVocabulary<A>, options: ByolAugmentOptions): [A, A] {
+  const { size } = checkPresetOptions(component, { ...options, strength: 1 });
+  const view = (blurProbability: number, solarizeProbability: number): A => {
+    const steps = [
+      v.randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
+      v.horizontalFlip({ probability: 0.5 }),
+      v.randomApply(0.8, v.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 })),
+      v.randomApply(0.2, v.grayscale()),
+      v.randomApply(blurProbability, v.gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })),
+    ];
+    if (solarizeProbability > 0) steps.push(v.randomApply(solarizeProbability, v.solarize({ threshold: 0.5 })));
+    if (options.normalize !== undefined) steps.push(v.normalize(options.normalize));
+    return v.compose(steps);
+  };
+  return [view(1, 0), view(0.1, 0.2)];
+}

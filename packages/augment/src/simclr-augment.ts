@@ -1,13 +1,6 @@
 import type { Augmentation } from "@contrastive/core";
-import { colorJitter } from "./color-jitter.js";
-import { compose } from "./compose.js";
-import { gaussianBlur } from "./gaussian-blur.js";
-import { grayscale } from "./grayscale.js";
-import { horizontalFlip } from "./horizontal-flip.js";
-import { normalize } from "./normalize.js";
-import { checkPresetOptions, simclrBlurKernelSize, type SimclrAugmentOptions } from "./preset-options.js";
-import { randomApply } from "./random-apply.js";
-import { randomResizedCrop } from "./random-resized-crop.js";
+import { simclrRecipe, type SimclrAugmentOptions } from "./preset-options.js";
+import { vocabulary } from "./preset-vocabulary.js";
 
 /**
  * One SimCLR view on tensor batches (Chen et al., "A Simple Framework for Contrastive Learning of
@@ -26,15 +19,6 @@ import { randomResizedCrop } from "./random-resized-crop.js";
  * const [a, b] = multiView(2, simclrAugment({ size: [32, 32], strength: 0.5 })).apply(images, createRng(0));
  */
 export function simclrAugment(options: SimclrAugmentOptions): Augmentation {
-  const { size, strength, blur } = checkPresetOptions("simclrAugment", options);
-  const steps: Augmentation[] = [
-    randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
-    horizontalFlip({ probability: 0.5 }),
-    randomApply(0.8, colorJitter({ brightness: 0.8 * strength, contrast: 0.8 * strength, saturation: 0.8 * strength, hue: 0.2 * strength })),
-    randomApply(0.2, grayscale()),
-  ];
-  if (blur) steps.push(randomApply(0.5, gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })));
-  if (options.normalize !== undefined) steps.push(normalize(options.normalize));
-  const recipe = compose(steps);
+  const recipe = simclrRecipe("simclrAugment", vocabulary, options);
   return { name: "simclrAugment", apply: (images, rng) => recipe.apply(images, rng) };
 }

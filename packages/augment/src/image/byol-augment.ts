@@ -1,15 +1,7 @@
-import { colorJitter } from "./color-jitter.js";
-import { compose } from "./compose.js";
-import { gaussianBlur } from "./gaussian-blur.js";
-import { grayscale } from "./grayscale.js";
-import { horizontalFlip } from "./horizontal-flip.js";
-import type { ImageAugmentation, ImageMultiViewAugmentation } from "./image-plan.js";
+import { byolRecipe, type ByolAugmentOptions } from "../preset-options.js";
+import type { ImageMultiViewAugmentation } from "./image-plan.js";
 import { multiView } from "./multi-view.js";
-import { normalize } from "./normalize.js";
-import { randomApply } from "./random-apply.js";
-import { randomResizedCrop } from "./random-resized-crop.js";
-import { solarize } from "./solarize.js";
-import { checkPresetOptions, simclrBlurKernelSize, type ByolAugmentOptions } from "../preset-options.js";
+import { vocabulary } from "./preset-vocabulary.js";
 
 /**
  * BYOL's asymmetric pair of views on the image side (Grill et al., "Bootstrap Your Own Latent", 2020,
@@ -29,20 +21,6 @@ import { checkPresetOptions, simclrBlurKernelSize, type ByolAugmentOptions } fro
  * const [online, target] = await pair.apply(files, createRng(0)); // 2 × [N, 224, 224, 3]
  */
 export function byolAugment(options: ByolAugmentOptions): ImageMultiViewAugmentation {
-  const component = "image.byolAugment";
-  const { size } = checkPresetOptions(component, { ...options, strength: 1 });
-  const view = (blurProbability: number, solarizeProbability: number): ImageAugmentation => {
-    const steps: ImageAugmentation[] = [
-      randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
-      horizontalFlip({ probability: 0.5 }),
-      randomApply(0.8, colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 })),
-      randomApply(0.2, grayscale()),
-      randomApply(blurProbability, gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })),
-    ];
-    if (solarizeProbability > 0) steps.push(randomApply(solarizeProbability, solarize({ threshold: 0.5 })));
-    if (options.normalize !== undefined) steps.push(normalize(options.normalize));
-    return compose(steps);
-  };
-  const pair = multiView([view(1, 0), view(0.1, 0.2)]);
+  const pair = multiView(byolRecipe("image.byolAugment", vocabulary, options));
   return { name: "byolAugment", apply: (plan, rng) => pair.apply(plan, rng) };
 }

@@ -1,13 +1,6 @@
-import { checkPresetOptions, simclrBlurKernelSize, type SimclrAugmentOptions } from "../preset-options.js";
-import { colorJitter } from "./color-jitter.js";
-import { compose } from "./compose.js";
-import { gaussianBlur } from "./gaussian-blur.js";
-import { grayscale } from "./grayscale.js";
-import { horizontalFlip } from "./horizontal-flip.js";
+import { simclrRecipe, type SimclrAugmentOptions } from "../preset-options.js";
 import type { ImageAugmentation } from "./image-plan.js";
-import { normalize } from "./normalize.js";
-import { randomApply } from "./random-apply.js";
-import { randomResizedCrop } from "./random-resized-crop.js";
+import { vocabulary } from "./preset-vocabulary.js";
 
 /**
  * One SimCLR view on the image side (Chen et al., "A Simple Framework for Contrastive Learning of
@@ -27,16 +20,6 @@ import { randomResizedCrop } from "./random-resized-crop.js";
  * const [a, b] = await views.apply(["a.jpg", "b.jpg"], createRng(0)); // 2 × [2, 224, 224, 3]
  */
 export function simclrAugment(options: SimclrAugmentOptions): ImageAugmentation {
-  const component = "image.simclrAugment";
-  const { size, strength, blur } = checkPresetOptions(component, options);
-  const steps: ImageAugmentation[] = [
-    randomResizedCrop({ size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }),
-    horizontalFlip({ probability: 0.5 }),
-    randomApply(0.8, colorJitter({ brightness: 0.8 * strength, contrast: 0.8 * strength, saturation: 0.8 * strength, hue: 0.2 * strength })),
-    randomApply(0.2, grayscale()),
-  ];
-  if (blur) steps.push(randomApply(0.5, gaussianBlur({ kernelSize: simclrBlurKernelSize(size), sigma: [0.1, 2] })));
-  if (options.normalize !== undefined) steps.push(normalize(options.normalize));
-  const recipe = compose(steps);
+  const recipe = simclrRecipe("image.simclrAugment", vocabulary, options);
   return { name: "simclrAugment", apply: (plan, rng) => recipe.apply(plan, rng) };
 }
