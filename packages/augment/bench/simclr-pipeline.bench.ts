@@ -13,6 +13,8 @@ import { image } from "@contrastive/augment";
 
 const COUNT = 160;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+// BENCH_SHARP_CACHE=off runs with libvips' operation cache off (sharp.cache(false)), a process-wide setting left to the user.
+if (process.env.BENCH_SHARP_CACHE === "off") sharp.cache(false);
 const folder = mkdtempSync(join(tmpdir(), "bench-augment-"));
 const files: string[] = [];
 for (let i = 0; i < COUNT; i++) {
@@ -97,7 +99,7 @@ function torchvisionRates(): (Record<Config, [number, number]> & { torchvision: 
 
 const load = () => loadavg().map((v) => v.toFixed(2)).join(" ");
 console.log(`SimCLR view (crop 0.08–1, flip, jitter 0.8/0.8/0.8/0.2 p 0.8, grey p 0.2, blur 23 p 0.5) on ${COUNT} JPEG 256×256 → 224×224×3 float32`);
-console.log(`sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), libvips threads ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 4}; load average before: ${load()}`);
+console.log(`sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), libvips threads ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 4}, operation cache ${sharp.cache().items.max > 0 ? "on" : "off"}; load average before: ${load()}`);
 const names: Record<Config, string> = { simclr: "SimCLR view", light: "crop+flip+brightness/saturation", pair: "SimCLR pair (2 views/image)" };
 const ours = {} as Record<Config, [number, number]>;
 for (const config of Object.keys(configs) as Config[]) ours[config] = [await sharpRate(config, 1), await sharpRate(config, 2)];
@@ -116,11 +118,17 @@ const raw = await image.decodeImage(files[0]!);
 const start = image.startPlan(raw);
 const crop = image.compose([image.randomResizedCrop({ size: [224, 224] }), image.horizontalFlip()]);
 const jitter = image.colorJitter({ brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2 });
+const lightJitter = image.colorJitter({ brightness: 0.8, saturation: 0.8 });
 const pixels = new Float32Array(224 * 224 * 3).map((_, k) => (k % 251) / 251);
 const bytes = new Uint8Array(224 * 224 * 3).map((_, k) => k % 251);
 const parts = [
   await timeEach("decode JPEG (libvips)", (k) => image.decodeImage(files[k % COUNT]!)),
-  await timeEach("crop + resize + flip (libvips)", (k) => image.renderPlan(raw, crop.apply(start, createRng(k)))),
+  await timeEach("crop + resize + flip from raw (libvips)", (k) => image.renderPlan(raw, crop.apply(start, createRng(k)))),
+  await timeEach("one view, file → crop + resize + flip → float32 (one libvips pipeline)", (k) => image.augmentImage(files[k % COUNT]!, crop, createRng(k))),
+  await timeEach("brightness + saturation from bytes (JS)", (k) => {
+    const plan = lightJitter.apply(start, createRng(k));
+    image.runColorProgram(pixels, 3, plan.steps.flatMap((s) => (s.kind === "color" ? s.program : [])), bytes);
+  }),
   await timeEach("colour jitter, 4 ops (JS)", (k) => {
     const plan = jitter.apply(start, createRng(k));
     image.runColorProgram(pixels, 3, plan.steps.flatMap((s) => (s.kind === "color" ? s.program : [])));

@@ -31,3 +31,4 @@ export { registerWasmTrainingKernels } from "./wasm-kernels.js";
 export { trainableFromLayersModel } from "./layers-adapter.js";
 export type { LayersModelLike } from "./layers-adapter.js";
 export { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from "./file-system-handler.js";
+export { saveBankState, restoreBankState } from "./bank-file.js";

@@ -2,7 +2,7 @@ import sharp, { type Sharp } from "sharp";
 import { ContrastiveError } from "@contrastive/core";
 import { BYTE_TO_FLOAT, runColorProgram, type ColorOperation } from "./color-program.js";
 import type { ImagePlan, PlanStep } from "./image-plan.js";
-import type { RawImage } from "./raw-image.js";
+import { decodeImage, type RawImage } from "./raw-image.js";
 
 /** One rendered view: float32 HWC pixels (in [0, 1] unless normalised). */
 export interface ImageView {
@@ -37,8 +37,33 @@ const stageOrder = { crop: 0, flip: 1, blur: 2, rotate: 3 } as const;
  * @example
  * const view = await image.renderPlan(await image.decodeImage("cat.jpg"), plan); // view.data: Float32Array
  */
-export async function renderPlan(image: RawImage, plan: ImagePlan): Promise<ImageView> {
-  let current: Pixels = { data: image.data, height: image.height, width: image.width, channels: image.channels };
+export function renderPlan(image: RawImage, plan: ImagePlan): Promise<ImageView> {
+  return renderPlanFrom(image, plan);
+}
+
+/**
+ * An encoded 8-bit, 3-component JPEG and its size from the header (internal, see `readJpegHeader`):
+ * a source from which `renderPlanFrom` decodes inside the first crop's pipeline.
+ */
+export interface EncodedJpeg {
+  readonly encoded: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 3;
+}
+
+/**
+ * {@link renderPlan} from decoded pixels or, when the plan starts with a crop, from an encoded JPEG
+ * (internal): then decode, crop, resize, flip (and blur) run as one libvips pipeline, one trip to the
+ * thread pool instead of two. The crop always goes in as an `extract`, even of the whole image, which
+ * keeps sharp from shrinking on load, so the bytes are those of `decodeImage` then `renderPlan`.
+ */
+export async function renderPlanFrom(source: RawImage | EncodedJpeg, plan: ImagePlan): Promise<ImageView> {
+  let encoded = "encoded" in source;
+  if (encoded && plan.steps[0]?.kind !== "crop") {
+    return renderPlanFrom(await decodeImage((source as EncodedJpeg).encoded), plan);
+  }
+  let current: Pixels = { data: "encoded" in source ? source.encoded : source.data, height: source.height, width: source.width, channels: source.channels };
   let owned = false; // whether current.data may be changed in place
   let normalized = false;
   const steps = plan.steps;
@@ -84,19 +109,22 @@ export async function renderPlan(image: RawImage, plan: ImagePlan): Promise<Imag
       }
       current = { ...current, data: floatsToBytes(current.data) };
     }
-    current = await runStage(current as Pixels & { data: Uint8Array }, stage);
+    current = await runStage(current as Pixels & { data: Uint8Array }, stage, encoded);
+    encoded = false;
     owned = true;
   }
   const data = current.data instanceof Float32Array ? (owned ? current.data : Float32Array.from(current.data)) : bytesToFloats(current.data);
   return { data, height: current.height, width: current.width, channels: current.channels };
 }
 
-async function runStage(input: Pixels & { data: Uint8Array }, stage: GeometricStep[]): Promise<Pixels> {
-  let pipeline = sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels as 1 | 3 } });
+/** One libvips pipeline over bytes, raw (`encoded`: an encoded JPEG, decoded to sRGB as `decodeImage`). */
+async function runStage(input: Pixels & { data: Uint8Array }, stage: GeometricStep[], encoded = false): Promise<Pixels> {
+  let pipeline = encoded ? sharp(input.data).toColourspace("srgb") : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels as 1 | 3 } });
   for (const step of stage) {
     if (step.kind === "crop") {
       const { box } = step;
-      if (box.top !== 0 || box.left !== 0 || box.height !== input.height || box.width !== input.width) {
+      // From an encoded JPEG, an extract before the resize also turns off shrink-on-load.
+      if (encoded || box.top !== 0 || box.left !== 0 || box.height !== input.height || box.width !== input.width) {
         pipeline = pipeline.extract({ left: box.left, top: box.top, width: box.width, height: box.height });
       }
       if (box.height !== step.height || box.width !== step.width) pipeline = pipeline.resize(step.width, step.height, { fit: "fill", kernel: "linear" });

@@ -1,4 +1,5 @@
-import { type BankState, ContrastiveError, type NegativeBank } from "@contrastive/core";
+import type { BankState, NegativeBank } from "./contracts.js";
+import { ContrastiveError } from "./errors.js";
 
 const MAGIC = "contrastive-bank/1";
 
