@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { ContrastiveError, describeValue } from "@contrastive/core";
+import { ContrastiveError, assertInteger, describeValue } from "@contrastive/core";
 
 /*
  * Checks shared by the augmentations of this package (internal: not exported from index.ts).
@@ -83,4 +83,19 @@ export function assertRng(component: string, value: unknown): void {
   if (candidate === null || typeof candidate !== "object" || typeof candidate.next !== "function" || typeof candidate.fork !== "function") {
     throw new ContrastiveError({ component, argument: "rng", received: describeValue(value), expected: "an Rng, e.g. createRng(42) from @contrastive/core" });
   }
+}
+
+/**
+ * The views of a `multiView(count, augmentation)` or `multiView([a, b, …])` call, checked, on either
+ * side (tensor batches or image plans).
+ */
+export function viewList<A>(component: string, first: number | readonly A[], second?: A): A[] {
+  if (Array.isArray(first)) {
+    assertInteger(component, "augmentations.length", first.length, 1);
+    first.forEach((a, i) => assertAugmentation(component, `augmentations[${i}]`, a));
+    return [...first];
+  }
+  assertInteger(component, "count", first, 1);
+  assertAugmentation(component, "augmentation", second);
+  return Array.from({ length: first as number }, () => second as A);
 }

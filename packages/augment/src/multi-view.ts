@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Augmentation, Rng } from "@contrastive/core";
-import { assertInteger } from "@contrastive/core";
-import { assertAugmentation, assertImages, assertRng } from "./checks.js";
+import { assertImages, assertRng, viewList } from "./checks.js";
 
 /**
  * Makes `count` independently augmented views of one batch, the positives of instance
@@ -23,16 +22,7 @@ export function multiView(count: number, augmentation: Augmentation): Augmentati
 export function multiView(augmentations: readonly Augmentation[]): Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
 export function multiView(first: number | readonly Augmentation[], second?: Augmentation): Augmentation<tf.Tensor4D, tf.Tensor4D[]> {
   const component = "multiView";
-  let views: Augmentation[];
-  if (Array.isArray(first)) {
-    assertInteger(component, "augmentations.length", first.length, 1);
-    first.forEach((a, i) => assertAugmentation(component, `augmentations[${i}]`, a));
-    views = [...first];
-  } else {
-    assertInteger(component, "count", first, 1);
-    assertAugmentation(component, "augmentation", second);
-    views = Array.from({ length: first as number }, () => second as Augmentation);
-  }
+  const views = viewList<Augmentation>(component, first, second);
   const name = Array.isArray(first) ? `${component}(${views.map((v) => v.name).join(", ")})` : `${component}(${first}, ${second!.name})`;
   return {
     name,

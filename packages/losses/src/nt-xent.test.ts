@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, NonFiniteError } from "@contrastive/core";
 import { TEST_BACKENDS, useBackend } from "@contrastive/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateLoss, randomViews } from "./evaluate-loss.js";
+import { evaluateLoss, expectLossError, randomViews } from "./evaluate-loss.js";
 import { ntXent } from "./nt-xent.js";
 import { pmlReference, simclrReference } from "./nt-xent-reference.js";
 
@@ -69,19 +69,7 @@ describe.each(TEST_BACKENDS)("ntXent on %s", (backend) => {
   });
 
   describe("rejects bad input with an error naming ntXent and the argument", () => {
-    const expectError = (run: () => unknown, pattern: RegExp, type: typeof ContrastiveError = ContrastiveError) => {
-      const before = tf.memory().numTensors;
-      let caught: unknown;
-      try {
-        run();
-      } catch (error) {
-        caught = error;
-      }
-      expect(ContrastiveError.isInstance(caught), String(caught)).toBe(true);
-      expect(caught).toBeInstanceOf(type);
-      expect((caught as Error).message).toMatch(pattern);
-      expect(tf.memory().numTensors).toBe(before);
-    };
+    const expectError = expectLossError;
     const compute = (batch: unknown) => () => tf.tidy(() => ntXent().compute(batch as never));
     const withViews = <T>(shapes: number[][], run: (views: tf.Tensor2D[]) => T): T => {
       const views = shapes.map((shape) => tf.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape) as tf.Tensor as tf.Tensor2D);

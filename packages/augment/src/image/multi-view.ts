@@ -1,6 +1,5 @@
 import type { Rng } from "@contrastive/core";
-import { assertInteger } from "@contrastive/core";
-import { assertAugmentation, assertRng } from "../checks.js";
+import { assertRng, viewList } from "../checks.js";
 import { assertPlan, type ImageAugmentation, type ImageMultiViewAugmentation, type ImagePlan } from "./image-plan.js";
 
 /**
@@ -19,16 +18,7 @@ export function multiView(count: number, augmentation: ImageAugmentation): Image
 export function multiView(augmentations: readonly ImageAugmentation[]): ImageMultiViewAugmentation;
 export function multiView(first: number | readonly ImageAugmentation[], second?: ImageAugmentation): ImageMultiViewAugmentation {
   const component = "image.multiView";
-  let views: ImageAugmentation[];
-  if (Array.isArray(first)) {
-    assertInteger(component, "augmentations.length", first.length, 1);
-    first.forEach((a, i) => assertAugmentation(component, `augmentations[${i}]`, a));
-    views = [...first];
-  } else {
-    assertInteger(component, "count", first, 1);
-    assertAugmentation(component, "augmentation", second);
-    views = Array.from({ length: first as number }, () => second as ImageAugmentation);
-  }
+  const views = viewList<ImageAugmentation>(component, first, second);
   return {
     name: `multiView(${views.map((v) => v.name).join(", ")})`,
     apply(plan: ImagePlan, rng: Rng): ImagePlan[] {
