@@ -16,10 +16,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backbone, type Head, type Loss, selectBackend } from "@contrastive/core";
-import { convNet, resnet } from "../dist/index.js";
+import { convNet, resnet } from "../src/index.js";
 // The bench reaches the sibling packages' builds directly: backbones does not depend on them.
-import { simclrHead } from "../../heads/dist/index.js";
-import { ntXent } from "../../losses/dist/index.js";
+import { simclrHead } from "../../heads/src/index.js";
+import { ntXent } from "../../losses/src/index.js";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"), // `pnpm bench:backbones -- --profile` passes the "--" on

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Loss } from "@contrastive/core";
 import { loadTestBackends } from "@contrastive/core/testing";
-import { infoNce, ntXent } from "../dist/index.js";
+import { infoNce, ntXent } from "../src/index.js";
 
 const { values: args } = parseArgs({
   options: {
