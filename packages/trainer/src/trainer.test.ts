@@ -126,6 +126,26 @@ describe.each(TEST_BACKENDS)("createTrainer on %s", (backend) => {
   });
 });
 
+describe("createTrainer without an explicit rng", () => {
+  it("draws new views on every direct step() call", async () => {
+    await useBackend("cpu");
+    const draws: number[] = [];
+    const recording: Augmentation<tf.Tensor4D, tf.Tensor4D[]> = {
+      name: "recording",
+      apply: (images, rng) => (draws.push(rng.uint32()), noisyViews.apply(images, rng)),
+    };
+    const { backbone, head } = components();
+    const optimizer = tf.train.sgd(0.01);
+    const trainer = createTrainer({ backbone, head, loss: pairLoss, optimizer, augment: recording });
+    const images = tf.randomUniform([4, 8, 8, 1]) as tf.Tensor4D;
+    trainer.step(images);
+    trainer.step(images);
+    expect(draws[1]).not.toBe(draws[0]);
+    tf.dispose(images);
+    [backbone, head, optimizer].forEach((x) => x.dispose());
+  });
+});
+
 describe("createTrainer argument checks", () => {
   it("names the component that is missing its method", () => {
     const { backbone } = components();

@@ -112,6 +112,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
   const variables = () => [...backbone.trainableWeights, ...(head?.trainableWeights ?? [])];
   const root = createRng(seed);
+  // One stream for direct step() calls: a fork depends only on the seed, so forking per call would repeat the views.
+  const directSteps = root.fork("step");
   let stopRequested = false;
 
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
@@ -119,7 +121,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
     }
-    const rng = stepOptions.rng ?? root.fork("step");
+    const rng = stepOptions.rng ?? directSteps;
     const context = indices ? { indices } : undefined;
     const views = augment.apply(images, rng);
     const online = momentum ? views.slice(0, -1) : views;
