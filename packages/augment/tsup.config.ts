@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: { index: "src/index.ts", image: "src/image/index.ts" },
   format: ["esm", "cjs"],
   dts: true,
+  sourcemap: true,
   clean: true,
   external: [/^@tensorflow\//, /^@contrastive\//, "sharp", "mnist"],
 });

@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/testing.ts"],
+  entry: ["src/index.ts", "src/node.ts", "src/testing.ts"],
   format: ["esm", "cjs"],
   dts: true,
+  sourcemap: true,
   clean: true,
   external: [/^@tensorflow\//],
 });

@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/node.ts"],
   format: ["esm", "cjs"],
   dts: true,
+  sourcemap: true,
   clean: true,
   external: [/^@tensorflow\//, /^@contrastive\//, "sharp", "mnist"],
 });

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ntXent } from "@contrastive/losses";
-import { mnistDigits, subset } from "@contrastive/data";
+import { subset } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { createRng } from "@contrastive/core";
 import { useBackend } from "@contrastive/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";

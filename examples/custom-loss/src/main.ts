@@ -8,7 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { type BackendPreference, selectBackend } from "@contrastive/core";
-import { mnistDigits, subset } from "@contrastive/data";
+import { subset } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { progressLogger } from "@contrastive/trainer";
 import { hardNegativeInfoNce } from "./hard-negative-info-nce.js";
 import { trainWithLoss } from "./pipeline.js";

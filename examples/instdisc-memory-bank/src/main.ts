@@ -1,7 +1,7 @@
 /** InstDisc with a memory bank on the MNIST digits:  pnpm --filter @contrastive/example-instdisc-memory-bank start [--epochs 2] */
 import { parseArgs } from "node:util";
 import { selectBackend } from "@contrastive/core";
-import { mnistDigits } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { progressLogger } from "@contrastive/trainer";
 import { runInstDisc } from "./pipeline.js";
 

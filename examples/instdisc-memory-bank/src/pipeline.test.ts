@@ -1,4 +1,5 @@
-import { mnistDigits, subset } from "@contrastive/data";
+import { subset } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { useBackend } from "@contrastive/core/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import { expect, it } from "vitest";

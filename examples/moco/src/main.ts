@@ -1,7 +1,7 @@
 /** MoCo on the MNIST digits:  pnpm --filter @contrastive/example-moco start [--epochs 2] */
 import { parseArgs } from "node:util";
 import { selectBackend } from "@contrastive/core";
-import { mnistDigits } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { progressLogger } from "@contrastive/trainer";
 import { runMoco } from "./pipeline.js";
 

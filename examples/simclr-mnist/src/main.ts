@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import { type BackendPreference, type Backbone, selectBackend } from "@contrastive/core";
-import { mnistDigits } from "@contrastive/data";
+import { mnistDigits } from "@contrastive/data/mnist";
 import { evaluateKnn } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
 import { ntXent } from "@contrastive/losses";

@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { createRng } from "@contrastive/core";
-import { image } from "../src/index.js";
+import * as image from "../src/image/index.js";
 
 const COUNT = 160;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

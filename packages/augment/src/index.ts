@@ -1,3 +1,7 @@
+/*
+ * @contrastive/augment: seeded augmentations of tensor batches (environment-neutral). The same
+ * vocabulary on image files, with sharp, is `@contrastive/augment/image` (Node only).
+ */
 export { sampleCropBox, roundHalfToEven } from "./sample-crop-box.js";
 export type { CropBox } from "./sample-crop-box.js";
 export { randomResizedCrop, cropBoxToUnitBox } from "./random-resized-crop.js";
@@ -12,7 +16,6 @@ export type { SimclrMnistAugmentOptions } from "./simclr-mnist-augment.js";
 export { colorJitterRanges, drawColorJitter } from "./color-jitter-parameters.js";
 export type { ColorJitterOptions, ColorJitterRanges, ColorJitterDraw } from "./color-jitter-parameters.js";
 export type { GaussianBlurOptions, RotationOptions } from "./blur-rotation-options.js";
-export * as image from "./image/index.js";
 export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, toGrayscale, solarizeImages } from "./color-ops.js";
 export { colorJitter } from "./color-jitter.js";
 export { horizontalFlip } from "./horizontal-flip.js";

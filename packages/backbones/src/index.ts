@@ -8,5 +8,4 @@ export { fromModel } from "./from-model.js";
 export type { FromModelOptions } from "./from-model.js";
 export { layersBackbone } from "./layers-backbone.js";
 export type { LayersBackbone, LayersBackboneInfo } from "./layers-backbone.js";
-export { saveBackbone, loadBackbone } from "./save-backbone.js";
 export { pytorchLinearInitializers } from "./initializers.js";

@@ -1,5 +1,6 @@
 import * as tfl from "@tensorflow/tfjs-layers";
-import { ContrastiveError, MODEL_JSON, describeValue, fileSystemHandler } from "@contrastive/core";
+import { ContrastiveError, describeValue } from "@contrastive/core";
+import { MODEL_JSON, fileSystemHandler } from "@contrastive/core/node";
 import { type LayersBackbone, type LayersBackboneInfo, layersBackbone } from "./layers-backbone.js";
 
 /** What `saveBackbone` stores in model.json's `userDefinedMetadata` to rebuild the wrapper. */

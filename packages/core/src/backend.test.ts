@@ -46,35 +46,48 @@ describe("selectBackend", () => {
   });
 
   it("rejects an invalid preference, listing the valid ones", async () => {
-    for (const preference of ["gpu", "webgl", "", "CPU"]) {
+    for (const preference of ["gpu", "WebGL", "", "CPU"]) {
       const error = await selectBackend(preference as "cpu").catch((e: unknown) => e);
       expect(ContrastiveError.isInstance(error)).toBe(true);
       expect(error).not.toBeInstanceOf(MissingDependencyError);
       expect((error as Error).message).toBe(
-        `selectBackend: preference must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'; got ${JSON.stringify(preference)}`,
+        `selectBackend: preference must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'; got ${JSON.stringify(preference)}`,
       );
     }
   });
 
-  it("throws MissingDependencyError listing every candidate and its reason when nothing loads", async () => {
+  it("throws MissingDependencyError listing every candidate tried and its reason when nothing loads", async () => {
     const imported: string[] = [];
     const importModule: ModuleImporter = (name) => {
       imported.push(name);
       return failingImporter(name);
     };
-    const error = await selectBackend("auto", { importModule }).catch((e: unknown) => e);
+    // webgpu is registered by nothing in Node, so a failed import leaves nothing to use.
+    const error = await selectBackend("webgpu", { importModule }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect(ContrastiveError.isInstance(error)).toBe(true);
     const { component, argument, received, message } = error as MissingDependencyError;
     expect(component).toBe("selectBackend");
     expect(argument).toBe("preference");
-    expect(imported).toEqual(["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-cpu"]);
-    expect(received).toBe(
-      "'auto' (" +
-        imported.map((name) => `${name}: blocked import of ${name}`).join("; ") +
-        ")",
-    );
+    expect(imported).toEqual(["@tensorflow/tfjs-backend-webgpu"]);
+    expect(received).toBe("'webgpu' (@tensorflow/tfjs-backend-webgpu: blocked import of @tensorflow/tfjs-backend-webgpu)");
     expect(message).toContain("npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm");
+  });
+
+  it("'auto' in Node tries the native packages first, never webgpu or webgl, and uses a backend registered by a static import when its import by name fails (as in a bundle)", async () => {
+    await tf.setBackend("cpu");
+    const imported: string[] = [];
+    const importModule: ModuleImporter = (name) => {
+      imported.push(name);
+      return failingImporter(name);
+    };
+    const selection = await selectBackend("auto", { importModule });
+    expect(imported).toEqual(["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs-backend-wasm"]);
+    expect(selection.backend).toBe("wasm");
+    expect(selection.skipped).toEqual([
+      { packageName: "@tensorflow/tfjs-node-gpu", reason: "blocked import of @tensorflow/tfjs-node-gpu" },
+      { packageName: "@tensorflow/tfjs-node", reason: "blocked import of @tensorflow/tfjs-node" },
+    ]);
   });
 
   it("maps module-not-found errors to 'not installed' and tries only the named preference", async () => {

@@ -3,7 +3,7 @@ import { ContrastiveError, MissingDependencyError, describeValue } from "./error
 import { registerWasmTrainingKernels } from "./wasm-kernels.js";
 
 /** Which backend to use; `'auto'` takes the best one installed. */
-export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "webgpu" | "webgl" | "wasm" | "cpu";
 
 /** A backend package that was tried and not used. */
 export interface SkippedBackend {
@@ -27,19 +27,31 @@ interface Candidate {
   preference: Exclude<BackendPreference, "auto">;
   packageName: string;
   backend: string;
+  /** Where `'auto'` tries it: native TensorFlow only in Node, webgpu and webgl only in browsers. */
+  where: "node" | "browser" | "both";
 }
 
 const candidates: Candidate[] = [
-  { preference: "tensorflow-gpu", packageName: "@tensorflow/tfjs-node-gpu", backend: "tensorflow" },
-  { preference: "tensorflow", packageName: "@tensorflow/tfjs-node", backend: "tensorflow" },
-  { preference: "wasm", packageName: "@tensorflow/tfjs-backend-wasm", backend: "wasm" },
-  { preference: "cpu", packageName: "@tensorflow/tfjs-backend-cpu", backend: "cpu" },
+  { preference: "tensorflow-gpu", packageName: "@tensorflow/tfjs-node-gpu", backend: "tensorflow", where: "node" },
+  { preference: "tensorflow", packageName: "@tensorflow/tfjs-node", backend: "tensorflow", where: "node" },
+  { preference: "webgpu", packageName: "@tensorflow/tfjs-backend-webgpu", backend: "webgpu", where: "browser" },
+  { preference: "webgl", packageName: "@tensorflow/tfjs-backend-webgl", backend: "webgl", where: "browser" },
+  { preference: "wasm", packageName: "@tensorflow/tfjs-backend-wasm", backend: "wasm", where: "both" },
+  { preference: "cpu", packageName: "@tensorflow/tfjs-backend-cpu", backend: "cpu", where: "both" },
 ];
+
+/** True in Node (and Deno/Bun's Node mode), false in browsers and web workers. */
+function inNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === "string";
+}
 
 /** Imports a module by name; replaceable so that bundlers and tests can supply modules. */
 export type ModuleImporter = (packageName: string) => Promise<unknown>;
 
-const defaultImporter: ModuleImporter = (packageName) => import(packageName);
+// The comments keep webpack and Vite from trying to resolve a computed name at build time; in a
+// bundled page, import the backend statically instead (selectBackend then finds it registered).
+const defaultImporter: ModuleImporter = (packageName) => import(/* webpackIgnore: true */ /* @vite-ignore */ packageName);
 
 /** Why importing `packageName` failed: "not installed" when the package itself could not be resolved. */
 function reasonOf(error: unknown, packageName: string): string {
@@ -55,8 +67,14 @@ function reasonOf(error: unknown, packageName: string): string {
 /**
  * Sets the best TensorFlow.js backend present and says which it chose and what it skipped.
  *
- * `'auto'` tries, in order, `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node` (native CPU),
- * `@tensorflow/tfjs-backend-wasm`, `@tensorflow/tfjs-backend-cpu`. A named preference tries only that one.
+ * `'auto'` tries, in order, in Node: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node` (native
+ * CPU), `@tensorflow/tfjs-backend-wasm`, `@tensorflow/tfjs-backend-cpu`; in a browser: webgpu, webgl,
+ * wasm, cpu. A named preference tries only that one.
+ *
+ * A backend already registered (because your code imported its package) is used without importing
+ * anything. That is the way under bundlers: `import "@tensorflow/tfjs-backend-webgl"` statically, then
+ * `selectBackend("auto")`; a bundle cannot import a package by a name computed at run time. Pass
+ * `importModule` to supply modules yourself.
  * On wasm it also registers the training kernels wasm lacks (see `registerWasmTrainingKernels`), and it
  * loads the `@tensorflow/tfjs` umbrella when present so that gradients are registered.
  *
@@ -79,11 +97,17 @@ export async function selectBackend(
       expected: `one of ${valid.map((v) => `'${v}'`).join(", ")}`,
     });
   }
-  const tried = preference === "auto" ? candidates : candidates.filter((c) => c.preference === preference);
+  const here = inNode() ? "node" : "browser";
+  const tried = preference === "auto" ? candidates.filter((c) => c.where === "both" || c.where === here) : candidates.filter((c) => c.preference === preference);
   const skipped: SkippedBackend[] = [];
   for (const candidate of tried) {
     try {
-      await importModule(candidate.packageName);
+      try {
+        await importModule(candidate.packageName);
+      } catch (error) {
+        // A bundled page cannot import by name, but the backend may be registered by a static import.
+        if (tf.findBackendFactory(candidate.backend) === null) throw error;
+      }
       if (candidate.backend === "wasm") registerWasmTrainingKernels();
       const ok = await tf.setBackend(candidate.backend);
       if (!ok) throw new Error(`tf.setBackend('${candidate.backend}') returned false`);

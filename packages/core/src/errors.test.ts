@@ -48,12 +48,38 @@ describe("ContrastiveError", () => {
       }
     }
     const foreign = new OtherCopyError("trainer.fit");
+    // Without the list of its kinds (as written by versions before 0.2), instanceof cannot tell.
     expect(foreign instanceof ContrastiveError).toBe(false);
     expect(ContrastiveError.isInstance(foreign)).toBe(true);
     // A structural look-alike without the marker is not one.
     const lookAlike = Object.assign(new Error("x"), { [Symbol("@contrastive/core.error")]: true });
     expect(ContrastiveError.isInstance(lookAlike)).toBe(false);
     expect(ContrastiveError.isInstance({ [marker]: "yes" })).toBe(false);
+  });
+
+  it("instanceof holds across copies (ESM and CommonJS builds loaded together), for each class of the chain", () => {
+    const marker = Symbol.for("@contrastive/core.error");
+    const kinds = Symbol.for("@contrastive/core.error-kinds");
+    // What a second copy's NonFiniteError carries: the global marker and its chain of class names.
+    const foreign = Object.assign(new Error("trainer.step: loss must be finite; got NaN"), {
+      [marker]: true,
+      [kinds]: ["NonFiniteError", "ContrastiveError"],
+    });
+    expect(foreign instanceof ContrastiveError).toBe(true);
+    expect(foreign instanceof NonFiniteError).toBe(true);
+    expect(foreign instanceof MissingDependencyError).toBe(false);
+    // Kinds without the marker are not enough.
+    expect(Object.assign(new Error("x"), { [kinds]: ["ContrastiveError"] }) instanceof ContrastiveError).toBe(false);
+    // Our own errors carry their chain, not enumerable.
+    const own = new MissingDependencyError(options);
+    expect((own as unknown as Record<symbol, unknown>)[kinds]).toEqual(["MissingDependencyError", "ContrastiveError"]);
+    expect(own instanceof MissingDependencyError && own instanceof ContrastiveError && !(own instanceof NonFiniteError)).toBe(true);
+    expect(new ContrastiveError(options) instanceof NonFiniteError).toBe(false);
+    // A user's subclass works as usual.
+    class UserError extends ContrastiveError {}
+    expect(new UserError(options) instanceof UserError).toBe(true);
+    expect(new ContrastiveError(options) instanceof UserError).toBe(false);
+    for (const other of [null, undefined, 1, "x", {}]) expect(other instanceof ContrastiveError).toBe(false);
   });
 
   it("the marker does not show up in keys or JSON", () => {

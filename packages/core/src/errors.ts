@@ -1,4 +1,19 @@
 const marker = Symbol.for("@contrastive/core.error");
+/** The class names of an error's chain, stored on it under a global symbol, so that `instanceof` works across copies. */
+const kinds = Symbol.for("@contrastive/core.error-kinds");
+
+/**
+ * `instanceof` for our errors across two copies of the package (ESM and CommonJS builds loaded
+ * together, or two installed versions): true when the prototype chain says so, or when `value`
+ * carries the global marker and the class's name is among its kinds.
+ */
+function hasInstance(this: { name: string; prototype: object }, value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.isPrototypeOf.call(this.prototype, value)) return true;
+  const record = value as Record<symbol, unknown>;
+  const list = record[kinds];
+  return record[marker] === true && Array.isArray(list) && list.includes(this.name);
+}
 
 /** What a {@link ContrastiveError} says about the input that caused it. */
 export interface ContrastiveErrorOptions {
@@ -38,6 +53,17 @@ export class ContrastiveError extends Error {
     this.argument = options.argument;
     this.received = options.received;
     this.expected = options.expected;
+    // Every class of the chain, e.g. ["NonFiniteError", "ContrastiveError"], not enumerable.
+    const chain: string[] = [];
+    for (let c = new.target as unknown as { name: string } | null; c !== null && c.name !== "Error" && c.name !== ""; c = Object.getPrototypeOf(c)) {
+      chain.push(c.name);
+    }
+    Object.defineProperty(this, kinds, { value: chain, enumerable: false });
+  }
+
+  /** See {@link ContrastiveError.isInstance}; `instanceof` also holds across copies of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance.call(this, value);
   }
 
   static isInstance(error: unknown): error is ContrastiveError {

@@ -1,3 +1,7 @@
+/*
+ * @contrastive/core: environment-neutral (Node and browsers). File-system helpers are in
+ * `@contrastive/core/node`; test helpers in `@contrastive/core/testing`.
+ */
 export type {
   EmbeddingBatch,
   Loss,
@@ -30,5 +34,5 @@ export type { BackendPreference, BackendSelection, SkippedBackend, ModuleImporte
 export { registerWasmTrainingKernels } from "./wasm-kernels.js";
 export { trainableFromLayersModel } from "./layers-adapter.js";
 export type { LayersModelLike } from "./layers-adapter.js";
-export { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from "./file-system-handler.js";
-export { saveBankState, restoreBankState } from "./bank-file.js";
+export { importOptional, lazyOptional } from "./optional-module.js";
+export type { OptionalModuleOptions } from "./optional-module.js";

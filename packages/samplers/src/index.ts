@@ -12,4 +12,3 @@ export { memoryBank } from "./memory-bank.js";
 export type { MemoryBankOptions } from "./memory-bank.js";
 export { queue } from "./queue.js";
 export type { QueueOptions } from "./queue.js";
-export { saveBankState, restoreBankState } from "@contrastive/core";

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type Callback, ContrastiveError, type NegativeBank, type Trainable, fileSystemHandler, restoreBankState, saveBankState } from "@contrastive/core";
+import { type Callback, ContrastiveError, type NegativeBank, type Trainable } from "@contrastive/core";
+import { fileSystemHandler, restoreBankState, saveBankState } from "@contrastive/core/node";
 
 /** What a checkpoint holds: the weights of each part (batch-norm statistics included), the optimizer's state, a bank. */
 export interface CheckpointParts {

@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import { loadSharp } from "./load-sharp.js";
 import { ContrastiveError, describeValue } from "@contrastive/core";
 
 /**
@@ -43,6 +43,7 @@ export async function decodeImage(input: ImageInput, options: DecodeImageOptions
   if (typeof input !== "string" && !(input instanceof Uint8Array)) {
     throw new ContrastiveError({ component: "decodeImage", argument: "input", received: describeValue(input), expected: "a file path, an encoded image buffer or a RawImage { data, height, width, channels }" });
   }
+  const sharp = await loadSharp();
   try {
     const pipeline = sharp(input).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
     const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });

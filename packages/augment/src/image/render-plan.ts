@@ -1,4 +1,5 @@
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
+import { loadSharp } from "./load-sharp.js";
 import { ContrastiveError } from "@contrastive/core";
 import { BYTE_TO_FLOAT, runColorProgram, type ColorOperation } from "./color-program.js";
 import type { ImagePlan, PlanStep } from "./image-plan.js";
@@ -119,6 +120,7 @@ export async function renderPlanFrom(source: RawImage | EncodedJpeg, plan: Image
 
 /** One libvips pipeline over bytes, raw (`encoded`: an encoded JPEG, decoded to sRGB as `decodeImage`). */
 async function runStage(input: Pixels & { data: Uint8Array }, stage: GeometricStep[], encoded = false): Promise<Pixels> {
+  const sharp = await loadSharp();
   let pipeline = encoded ? sharp(input.data).toColourspace("srgb") : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels as 1 | 3 } });
   for (const step of stage) {
     if (step.kind === "crop") {
