@@ -17,7 +17,7 @@ export interface BrightnessContrastOptions {
  *
  *   out = clip((x·b − m·b)·c + m·b, 0, 1),  m = the mean of the image over H, W and C,
  *
- * as the reference recipe `torch_simclr_mnist.py`. Computed for the whole batch with [N, 1, 1, 1]
+ * as the reference recipe (`bench/pytorch/torch_simclr_mnist.py` in the repository). Computed for the whole batch with [N, 1, 1, 1]
  * factors as x·(b·c) + m·b·(1 − c). Draws 2 numbers from `rng` per image (b then c).
  *
  * `[N, H, W, C] → [N, H, W, C]`, float32 in [0, 1].

@@ -32,7 +32,7 @@ export function roundHalfToEven(value: number): number {
  * whole image clamped to the ratio range, as torchvision does. A pure function of the `rng` draws:
  * 2 per try, plus 2 for the placement.
  *
- * (The reference script `torch_simclr_mnist.py` instead clamps w, h ≤ 1 with no retry and keeps
+ * (The reference script `bench/pytorch/torch_simclr_mnist.py` of the repository instead clamps w, h ≤ 1 with no retry and keeps
  * fractional boxes; this follows torchvision, which is what users of `RandomResizedCrop` expect.)
  *
  * @param rng - the generator to draw from (advanced by 2 to 22 draws).

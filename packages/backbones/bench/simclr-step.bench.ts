@@ -1,7 +1,7 @@
 /**
  * A SimCLR training step in images/s beside PyTorch on the same machine, run one after the other:
  *  - resnet: ResNet-18 (CIFAR stem), 32×32×3, batch 32 images = 64 views, MLP head 512-512-128,
- *    NT-Xent τ 0.5 (@contrastive/losses), Adam 1e-3 — torch_step.py's 'resnet' at --resnet-batch 32;
+ *    NT-Xent τ 0.5 (@contrastive/losses), Adam 1e-3 — bench/pytorch/torch_step.py's 'resnet' at --resnet-batch 32;
  *  - small: convNet 32-64-128 (strides 1, 2, 2), batch 128 images, MLP head 128-128-64 — its 'small'.
  *
  *   pnpm bench:backbones [--backends wasm,cpu] [--only resnet,small] [--iters 4] [--profile]
@@ -90,7 +90,7 @@ for (const backendName of args.backends.split(",")) {
   }
 }
 
-const script = fileURLToPath(new URL("../../../../shared/reference/torch_step.py", import.meta.url));
+const script = fileURLToPath(new URL("../../../bench/pytorch/torch_step.py", import.meta.url));
 const out = join(mkdtempSync(join(tmpdir(), "bench-backbones-")), "torch.json");
 const torchOnly = workloads.map((w) => w.name).join(",");
 try {

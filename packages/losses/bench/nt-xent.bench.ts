@@ -2,7 +2,7 @@
  * `pnpm bench:losses`: NT-Xent forward + backward for N = 256 pairs, d = 128, τ = 0.5, and InfoNCE with
  * a 4,096-key queue, on each backend present (cpu, wasm; tensorflow when @tensorflow/tfjs-node imports),
  * median of 25 iterations after 5 of warm-up; then, where /usr/bin/python3 has torch, PyTorch's NT-Xent
- * on the same work in the same command (shared/reference/torch_step.py) and the ratio ours / torch.
+ * on the same work in the same command (bench/pytorch/torch_step.py) and the ratio ours / torch.
  *
  *   pnpm bench:losses [--iterations 25] [--backends cpu,wasm,tensorflow] [--no-torch]
  */
@@ -28,7 +28,7 @@ const ITERATIONS = Math.max(20, Number(args.iterations));
 const WARMUP = 5;
 const [PAIRS, DIM, QUEUE] = [256, 128, 4096];
 const PYTHON = "/usr/bin/python3";
-const TORCH_STEP = fileURLToPath(new URL("../../../../shared/reference/torch_step.py", import.meta.url));
+const TORCH_STEP = fileURLToPath(new URL("../../../bench/pytorch/torch_step.py", import.meta.url));
 
 /** Median milliseconds of one forward + backward of `loss` with respect to both views. */
 async function time(loss: Loss, negatives?: tf.Tensor2D): Promise<number> {

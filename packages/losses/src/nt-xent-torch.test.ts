@@ -1,5 +1,5 @@
 /*
- * Compares ntXent with PyTorch's NT-Xent (shared/reference/torch_step.py beside the checkout, --dump-ntxent), when
+ * Compares ntXent with PyTorch's NT-Xent (bench/pytorch/torch_step.py of the repository, --dump-ntxent), when
  * /usr/bin/python3 has torch. The reference is generated into a temporary folder at test time; nothing
  * is committed. Without torch (or the script) the test is skipped with the reason.
  */
@@ -14,8 +14,7 @@ import { evaluateLoss } from "./evaluate-loss.js";
 import { ntXent } from "./nt-xent.js";
 
 const PYTHON = "/usr/bin/python3";
-// shared/ lies beside the repository root (packages/losses/src → ../../../../shared).
-const SCRIPT = process.env.CONTRASTIVE_TORCH_STEP ?? fileURLToPath(new URL("../../../../shared/reference/torch_step.py", import.meta.url));
+const SCRIPT = process.env.CONTRASTIVE_TORCH_STEP ?? fileURLToPath(new URL("../../../bench/pytorch/torch_step.py", import.meta.url));
 
 interface TorchDump {
   n: number;
