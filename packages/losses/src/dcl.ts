@@ -13,26 +13,30 @@ export interface DclOptions {
 }
 
 /**
- * One direction of lightly's DCL: mean_i [−s_ab(i, i) + logsumexp_{j ≠ i} s_aa(i, j) + logsumexp_{j ≠ i} s_ab(i, j)],
- * s = cosine / τ, for normalised a, b `[N, d]`. `mask` is the additive diagonal mask `[N, N]`.
+ * One direction of DCL (Eq. 6): mean_i [−s_ab(i, i) + logsumexp over j ≠ i of s_aa(i, j) and s_ab(i, j)
+ * together], s = cosine / τ, for normalised a, b `[N, d]`. `mask` is the additive diagonal mask `[N, N]`.
  */
 function oneWay(a: tf.Tensor2D, b: tf.Tensor2D, bT: tf.Tensor2D, aT: tf.Tensor2D, mask: tf.Tensor2D, temperature: number): tf.Scalar {
   const scaled = tf.mul(a, 1 / temperature);
   const within = tf.add(tf.matMul(scaled, aT), mask);
   const across = tf.add(tf.matMul(scaled, bT), mask);
   const positives = tf.mean(tf.sum(tf.mul(scaled, b), 1));
-  return tf.sub(tf.add(tf.mean(tf.logSumExp(within, 1)), tf.mean(tf.logSumExp(across, 1))), positives) as tf.Scalar;
+  return tf.sub(tf.mean(tf.logSumExp(tf.concat([within, across], 1), 1)), positives) as tf.Scalar;
 }
 
 /**
- * Decoupled contrastive loss (Yeh et al., "Decoupled Contrastive Learning", ECCV 2022), equal to
- * lightly's `DCLLoss` with its default `weight_fn=None`: NT-Xent with the positive pair removed from
- * the denominator.
+ * Decoupled contrastive loss (Yeh et al., "Decoupled Contrastive Learning", ECCV 2022, Eq. 6): NT-Xent
+ * with the positive pair removed from the denominator.
  *
- * For views a, b `[N, d]`, L2-normalised, and s = cosine / τ, lightly computes for each direction
- * L(a, b) = mean_i [−s(a_i, b_i) + log Σ_{j ≠ i} exp s(a_i, a_j) + log Σ_{j ≠ i} exp s(a_i, b_j)] —
- * note: two separate log-sum-exps added, as lightly does, not one over the union as in the paper's
- * Eq. 6 — and returns ½ (L(a, b) + L(b, a)). Symmetric in the two views; autodiff gives the gradient.
+ * For views a, b `[N, d]`, L2-normalised, and s = cosine / τ, each direction is
+ * L(a, b) = mean_i [−s(a_i, b_i) + log (Σ_{j ≠ i} exp s(a_i, a_j) + Σ_{j ≠ i} exp s(a_i, b_j))], one
+ * log-sum-exp over the 2N − 2 negatives of row i, as the paper, solo-learn and lightly before 2024 have
+ * it; the loss is ½ (L(a, b) + L(b, a)). Symmetric in the two views; autodiff gives the gradient.
+ *
+ * lightly's current `DCLLoss` (`weight_fn=None`) differs: it adds two separate log-sum-exps, one over
+ * the same view's rows and one over the other view's, i.e. log Σ_j exp s_aa + log Σ_j exp s_ab, which
+ * its own docstring attributes to Eq. 6: for identical embeddings ours is log(2N − 2), lightly's
+ * 1/τ + 2 log(N − 1).
  *
  * `compute` takes exactly 2 views `[N, d]` with N ≥ 2 (each row needs another row as its negative).
  *

@@ -54,12 +54,13 @@ def sup_con(a, b, tau):  # pytorch-metric-learning SupConLoss, AvgNonZeroReducer
     per_anchor = -(pos * (mat - denominator)).sum(1) / pos.sum(1)
     return per_anchor[per_anchor > 0].mean()
 
-def dcl(a, b, tau):  # lightly DCLLoss, weight_fn=None
+def dcl(a, b, tau):  # Yeh et al. 2022, Eq. 6 (solo-learn's dcl_loss_func): one log-sum-exp over the 2N - 2 negatives
     x0, x1 = F.normalize(a, dim=1), F.normalize(b, dim=1)
     eye = torch.eye(n, dtype=torch.bool)
     def one(u, v):
         s00, s01 = u @ u.T / tau, u @ v.T / tau
-        return (-s01[eye] + torch.logsumexp(s00[~eye].view(n, -1), 1) + torch.logsumexp(s01[~eye].view(n, -1), 1)).mean()
+        negatives = torch.cat([s00[~eye].view(n, -1), s01[~eye].view(n, -1)], 1)
+        return (-s01[eye] + torch.logsumexp(negatives, 1)).mean()
     return 0.5 * (one(x0, x1) + one(x1, x0))
 
 def barlow(a, b, lam):  # lightly BarlowTwinsLoss: each view batch-normalised on its own

@@ -68,7 +68,7 @@ export function supConReference(views: ArrayLike<number>[], rows: number, column
   return positivePairs === 0 || negativePairs === 0 || counted === 0 ? 0 : total / counted;
 }
 
-/** lightly's DCLLoss: ½ (L(a, b) + L(b, a)), L(a, b) = mean_i [−s(a_i, b_i) + lse_{j≠i} s(a_i, a_j) + lse_{j≠i} s(a_i, b_j)]. */
+/** DCL, Eq. 6 of Yeh et al. 2022: ½ (L(a, b) + L(b, a)), L(a, b) = mean_i [−s(a_i, b_i) + lse over j≠i of s(a_i, a_j) and s(a_i, b_j) together]. */
 export function dclReference(first: ArrayLike<number>, second: ArrayLike<number>, rows: number, columns: number, temperature: number): number {
   const a = normalizedRows(first, rows, columns);
   const b = normalizedRows(second, rows, columns);
@@ -82,7 +82,7 @@ export function dclReference(first: ArrayLike<number>, second: ArrayLike<number>
         within.push(dot(x[i]!, x[j]!) / temperature);
         across.push(dot(x[i]!, y[j]!) / temperature);
       }
-      total += -dot(x[i]!, y[i]!) / temperature + logSumExp(within) + logSumExp(across);
+      total += -dot(x[i]!, y[i]!) / temperature + logSumExp([...within, ...across]);
     }
     return total / rows;
   };
