@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { type Schedule, valueAt } from "./schedules.js";
 import { type Backbone, ContrastiveError, type Head, describeValue } from "@contrastive/core";
 
 /** A target (key) network that follows an online network by exponential moving average. */
@@ -6,7 +7,10 @@ export interface MomentumEncoder {
   readonly backbone: Backbone;
   readonly head?: Head;
   /** m in θ_k ← m·θ_k + (1 − m)·θ_q. */
+  /** m of the next update (a schedule's value at the current step). */
   readonly momentum: number;
+  /** Updates made so far (the clock of a momentum schedule, unless `step` was given). */
+  readonly updates: number;
   /** Embeds images [N, H, W, C] → [N, d] with the target network, outside any gradient. */
   embed(images: tf.Tensor4D): tf.Tensor2D;
   /** One EMA step towards the online network's current weights. */
@@ -20,7 +24,12 @@ export interface MomentumEncoderOptions {
   /** A second instance of the same architecture, e.g. `convNet(sameOptions)`; its weights are overwritten by the online ones. */
   target: { backbone: Backbone; head?: Head };
   /** Default 0.99 (MoCo on small data; 0.999 on ImageNet). */
-  momentum?: number;
+  momentum?: number | Schedule;
+  /**
+   * The step a momentum schedule reads; default the number of `update()` calls. Pass
+   * `() => optimizer.iterations` so that a run resumed from a checkpoint continues the schedule.
+   */
+  step?: () => number;
   /** Run the target with batch statistics, as MoCo's key encoder does (its running averages then follow its own inputs). Default true. */
   training?: boolean;
 }
@@ -39,8 +48,9 @@ export interface MomentumEncoderOptions {
  */
 export function momentumEncoder(options: MomentumEncoderOptions): MomentumEncoder {
   const { online, target, momentum = 0.99, training = true } = options;
-  if (!(typeof momentum === "number" && momentum >= 0 && momentum <= 1)) {
-    throw new ContrastiveError({ component: "momentumEncoder", argument: "momentum", received: describeValue(momentum), expected: "a number in [0, 1], e.g. 0.99" });
+  const inUnit = (m: unknown) => typeof m === "number" && m >= 0 && m <= 1;
+  if (!(inUnit(momentum) || typeof momentum === "function")) {
+    throw new ContrastiveError({ component: "momentumEncoder", argument: "momentum", received: describeValue(momentum), expected: "a number in [0, 1], e.g. 0.99, or a schedule such as cosineMomentumSchedule(…)" });
   }
   const pairs = (part: "backbone" | "head") => {
     const source = online[part]?.trainableWeights ?? [];
@@ -57,11 +67,19 @@ export function momentumEncoder(options: MomentumEncoderOptions): MomentumEncode
     return source.map((v, i) => [destination[i]!, v] as const);
   };
   const weights = [...pairs("backbone"), ...pairs("head")];
+  let updates = 0;
+  const clock = options.step ?? (() => updates);
+  const current = () => valueAt(momentum, clock());
   for (const [destination, source] of weights) destination.assign(source);
   return {
     backbone: target.backbone,
     ...(target.head ? { head: target.head } : {}),
-    momentum,
+    get momentum() {
+      return current();
+    },
+    get updates() {
+      return updates;
+    },
     embed(images) {
       return tf.tidy(() => {
         const features = target.backbone.apply(images, { training });
@@ -70,8 +88,13 @@ export function momentumEncoder(options: MomentumEncoderOptions): MomentumEncode
     },
     update() {
       // assign() inside tidy: the new value's own tensor handle is released, the variable keeps the data
+      const m = current();
+      if (!inUnit(m)) {
+        throw new ContrastiveError({ component: "momentumEncoder", argument: `momentum at step ${clock()}`, received: describeValue(m), expected: "a number in [0, 1] from the schedule" });
+      }
+      updates += 1;
       tf.tidy(() => {
-        for (const [destination, source] of weights) destination.assign(tf.add(tf.mul(destination, momentum), tf.mul(source, 1 - momentum)));
+        for (const [destination, source] of weights) destination.assign(tf.add(tf.mul(destination, m), tf.mul(source, 1 - m)));
       });
     },
   };
