@@ -7,3 +7,5 @@ export type { EvaluateKnnOptions } from "./evaluate-knn.js";
 export { encodeNpy } from "./encode-npy.js";
 export { encodeJsonl, encodeCsv } from "./encode-rows.js";
 export type { EmbeddingRow } from "./encode-rows.js";
+export { retrievalMetrics } from "./retrieval-metrics.js";
+export type { RetrievalMetricsOptions, RetrievalMetricsResult } from "./retrieval-metrics.js";
