@@ -59,7 +59,7 @@ function probeLoop(x: number[][], labels: Int32Array, classes: number, epochs: n
   return { weights: p.subarray(0, d * classes), bias: p.subarray(d * classes), mean, std };
 }
 
-async function probe(options: LinearProbeOptions & { train: number[][]; test: number[][] }) {
+async function probe(options: Omit<LinearProbeOptions, "trainFeatures" | "testFeatures"> & { train: number[][]; test: number[][] }) {
   const trainFeatures = tf.tensor2d(options.train), testFeatures = tf.tensor2d(options.test);
   const { result, leaked } = await countLeakedTensors(() => linearProbe({ ...options, trainFeatures, testFeatures }));
   tf.dispose([trainFeatures, testFeatures]);
@@ -127,7 +127,7 @@ describe("softmaxRegressionGradients", () => {
     const point = Float64Array.from({ length: d * classes + classes }, () => rng.normal(0, 1));
     const inputs = {
       x: tf.tensor2d(x, [n, d]),
-      y: tf.oneHot(tf.tensor1d(labels, "int32"), classes).cast("float32") as tf.Tensor2D,
+      y: tf.cast(tf.oneHot(tf.tensor1d(labels, "int32"), classes), "float32") as tf.Tensor2D,
       weights: tf.tensor2d(Array.from(point.subarray(0, d * classes)), [d, classes]),
       bias: tf.tensor1d(Array.from(point.subarray(d * classes))),
     };
