@@ -19,3 +19,5 @@ export { dimensionStd } from "./dimension-std.js";
 export type { DimensionStdOptions, DimensionStdResult } from "./dimension-std.js";
 export { representationHealth } from "./representation-health.js";
 export type { RepresentationHealthOptions, RepresentationHealthResult } from "./representation-health.js";
+export { knnMonitor } from "./knn-monitor.js";
+export type { KnnMonitor, KnnMonitorEntry, KnnMonitorOptions } from "./knn-monitor.js";
