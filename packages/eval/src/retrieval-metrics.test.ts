@@ -1,8 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, createRng } from "@contrastive/core";
 import { TEST_BACKENDS, countLeakedTensors, useBackend } from "@contrastive/core/testing";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeNpy } from "./encode-npy.js";
 import { type RetrievalMetricsOptions, retrievalMetrics } from "./retrieval-metrics.js";
+import { pythonHas, runPython } from "./test-python.js";
 
 /**
  * pytorch-metric-learning's definitions as plain loops in float64: rank every reference (the query left
@@ -107,6 +113,35 @@ describe.each(TEST_BACKENDS)("retrievalMetrics on %s", (backend) => {
     const x = [[1, 0], [1.1, 0], [0, 1], [0, 1.2], [0, 0.9]];
     expect(await run(x, [0, 0, 1, 1, 1])).toEqual({ precisionAt1: 1, rPrecision: 1, mapAtR: 1, queries: 5 });
     expect(await run(x, [0, 1, 2, 3, 4])).toEqual({ precisionAt1: NaN, rPrecision: NaN, mapAtR: NaN, queries: 0 });
+  });
+});
+
+const torch = pythonHas("torch", "numpy");
+describe.skipIf(!torch.ok)(`retrievalMetrics against pytorch-metric-learning's code${torch.ok ? "" : ` (skipped: ${torch.reason})`}`, () => {
+  const folder = mkdtempSync(join(tmpdir(), "retrieval-pml-"));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const script = fileURLToPath(new URL("../scripts/retrieval-metrics-pml.py", import.meta.url));
+
+  it("gives AccuracyCalculator's precision_at_1, r_precision and mean_average_precision_at_r", async () => {
+    await useBackend("cpu");
+    const rng = createRng(13);
+    for (let trial = 0; trial < 4; trial++) {
+      const n = 30 + rng.int(50), d = 2 + rng.int(10), classes = 2 + rng.int(8);
+      const x = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal(0, 1)));
+      const labels = x.map(() => rng.int(classes));
+      labels[0] = classes; // a lone label, left out by both
+      writeFileSync(join(folder, "x.npy"), encodeNpy(Float32Array.from(x.flat()), [n, d]));
+      writeFileSync(join(folder, "labels.npy"), encodeNpy(Float32Array.from(labels), [n]));
+      for (const distance of ["cosine", "euclidean"] as const) {
+        for (const excludeSelf of [true, false]) {
+          const pml = JSON.parse(runPython([script, join(folder, "x.npy"), join(folder, "labels.npy"), distance, excludeSelf ? "exclude" : "include"]));
+          const ours = await run(x.map((r) => r.map(Math.fround)), labels, { distance, excludeSelf });
+          expect(ours.precisionAt1).toBeCloseTo(pml.precision_at_1, 10);
+          expect(ours.rPrecision).toBeCloseTo(pml.r_precision, 10);
+          expect(ours.mapAtR).toBeCloseTo(pml.mean_average_precision_at_r, 10);
+        }
+      }
+    }
   });
 });
 
