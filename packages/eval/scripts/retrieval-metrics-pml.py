@@ -6,6 +6,7 @@ the k-NN of `CustomKNN` (torch.topk over a full distance matrix) and k = "max_bi
 library's default label comparison (equality). Run with the project's /usr/bin/python3 (torch, numpy).
 
 Usage: python3 retrieval-metrics-pml.py EMBEDDINGS.npy LABELS.npy cosine|euclidean include|exclude
+       python3 retrieval-metrics-pml.py QUERIES.npy LABELS.npy cosine|euclidean reference REFERENCES.npy REFERENCE_LABELS.npy
 Prints JSON {"precision_at_1", "r_precision", "mean_average_precision_at_r"}.
 """
 import json
@@ -63,24 +64,26 @@ def return_results(D, I, ref_includes_query):
     return D, I
 
 
-embeddings = torch.from_numpy(np.load(sys.argv[1]).astype(np.float64))
-labels = torch.from_numpy(np.load(sys.argv[2]).astype(np.float64))
-distance, ref_includes_query = sys.argv[3], sys.argv[4] == "exclude"
+load = lambda f: torch.from_numpy(np.load(f).astype(np.float64))
+query, labels = load(sys.argv[1]), load(sys.argv[2])
+distance, mode = sys.argv[3], sys.argv[4]
+reference, reference_labels = (load(sys.argv[5]), load(sys.argv[6])) if mode == "reference" else (query, labels)
+ref_includes_query = mode == "exclude"
 
 unique_labels = torch.unique(labels, dim=0)
-match_counts = torch.sum(unique_labels[:, None] == labels, dim=1)
+match_counts = torch.sum(unique_labels[:, None] == reference_labels, dim=1)
 label_counts = (unique_labels, match_counts)
 lone = unique_labels[(match_counts - 1 <= 0) if ref_includes_query else (match_counts == 0)]
 not_lone = ~torch.any(labels[:, None] == lone, dim=1) if len(lone) > 0 else torch.ones(len(labels), dtype=torch.bool)
 k = torch.max(match_counts).item() - int(ref_includes_query)  # determine_k("max_bin_count")
 
 if distance == "cosine":
-    normalised = torch.nn.functional.normalize(embeddings, dim=1)
-    D, I = torch.topk(normalised @ normalised.T, k + int(ref_includes_query), largest=True, dim=1)
+    normalise = lambda x: torch.nn.functional.normalize(x, dim=1)
+    D, I = torch.topk(normalise(query) @ normalise(reference).T, k + int(ref_includes_query), largest=True, dim=1)
 else:
-    D, I = torch.topk(torch.cdist(embeddings, embeddings), k + int(ref_includes_query), largest=False, dim=1)
+    D, I = torch.topk(torch.cdist(query, reference), k + int(ref_includes_query), largest=False, dim=1)
 D, I = return_results(D, I, ref_includes_query)
-knn_labels = labels[I][not_lone]
+knn_labels = reference_labels[I][not_lone]
 query_labels = labels[not_lone][:, None]
 print(json.dumps({
     "precision_at_1": precision_at_1(knn_labels, query_labels),
