@@ -14,3 +14,5 @@ export { StepOptimizer } from "./optimizers/step-optimizer.js";
 export type { Slots } from "./optimizers/step-optimizer.js";
 export { constantSchedule, warmupCosineSchedule, stepSchedule, cosineMomentumSchedule, valueAt } from "./schedules.js";
 export type { Schedule, ScheduleLike, WarmupCosineOptions, StepScheduleOptions, CosineMomentumOptions } from "./schedules.js";
+export { cachedGradients } from "./gradient-cache.js";
+export type { CachedGradientsInput, CachedGradients } from "./gradient-cache.js";
