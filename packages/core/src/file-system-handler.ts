@@ -84,7 +84,10 @@ export function fileSystemHandler(directory: string, options: FileSystemHandlerO
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         fail("artifacts.modelTopology", "binary topology", "a JSON topology (tf.LayersModel or a converted graph model)");
       }
-      await withFileSystemFaults(component, "mkdir", directory, () => fs.mkdir(directory, { recursive: true }));
+      // (non-recursive first: a recursive mkdir on a read-only file system reports ENOENT instead of EROFS)
+      await withFileSystemFaults(component, "mkdir", directory, () =>
+        fs.mkdir(directory).catch((error: { code?: string }) => (error.code === "EEXIST" ? undefined : error.code === "ENOENT" ? fs.mkdir(directory, { recursive: true }) : Promise.reject(error))),
+      );
       const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJson: ChecksummedModelJSON = {
         modelTopology: artifacts.modelTopology as object,
