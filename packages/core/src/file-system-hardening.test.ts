@@ -85,16 +85,16 @@ describe("fileSystemHandler confinement and checksums", () => {
 });
 
 function fakeBank(state: BankState): NegativeBank & { restored?: BankState } {
-  const bank: NegativeBank & { restored?: BankState } = {
+  const bank = {
     name: state.name,
     negatives: () => tf.zeros([1, 1]) as tf.Tensor2D,
     update() {},
     state: () => state,
-    restore(s) {
+    restore(s: BankState) {
       bank.restored = s;
     },
     dispose() {},
-  } as NegativeBank & { restored?: BankState };
+  } as unknown as NegativeBank & { restored?: BankState };
   return bank;
 }
 

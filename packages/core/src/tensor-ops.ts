@@ -14,7 +14,8 @@ import * as tf from "@tensorflow/tfjs-core";
  * l2Normalize(tf.tensor2d([[3e30, 4e30], [0, 0]])); // [[0.6, 0.8], [0, 0]]
  */
 export function l2Normalize<T extends tf.Tensor>(x: T, epsilon = 1e-12): T {
-  const normalize = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const normalize = tf.customGrad((...args: unknown[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const largest = tf.max(tf.abs(input), -1, true);
     // the largest |value|, or 1 for a zero row (a custom gradient, so comparisons are fine here)
     const scale = tf.where(tf.greater(largest, 0), largest, tf.onesLike(largest));
