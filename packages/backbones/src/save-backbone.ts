@@ -35,12 +35,13 @@ export async function saveBackbone(backbone: LayersBackbone, directory: string):
  * so it gives identical outputs, in this or a fresh process.
  *
  * @throws {ContrastiveError} naming the file when model.json or weights.bin is missing or truncated,
- *   or when model.json was not written by `saveBackbone`.
+ *   or corrupted (SHA-256), when a weights path leaves `directory` (`..`, absolute, or a symlink to
+ *   elsewhere unless `options.allowSymlinks`, for model caches made of symlinks), or when model.json was not written by `saveBackbone`.
  * @example
  * const encoder = await loadBackbone("./out/encoder");
  */
-export async function loadBackbone(directory: string): Promise<LayersBackbone> {
-  const model = await tfl.loadLayersModel(fileSystemHandler(directory));
+export async function loadBackbone(directory: string, options: { allowSymlinks?: boolean } = {}): Promise<LayersBackbone> {
+  const model = await tfl.loadLayersModel(fileSystemHandler(directory, { allowSymlinks: options.allowSymlinks === true }));
   const info = (model.getUserDefinedMetadata() as { contrastive?: SavedBackboneInfo } | undefined)?.contrastive;
   if (info?.kind !== "backbone") {
     model.dispose();

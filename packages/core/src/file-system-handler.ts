@@ -1,5 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { sha256Hex } from "./checksum.js";
+import { confinePath } from "./confine-path.js";
+import { writeFileDurably } from "./durable-write.js";
 import { ContrastiveError } from "./errors.js";
+import { withFileSystemFaults } from "./fs-fault.js";
 
 /** File names a {@link fileSystemHandler} writes in its directory. */
 export const MODEL_JSON = "model.json";
@@ -28,27 +32,48 @@ async function readFile(path: string, what: string): Promise<Uint8Array> {
     return await fs.readFile(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    return fail(path, code === "ENOENT" ? "no such file" : `unreadable (${code ?? String(error)})`, `an existing, readable ${what}, written by model.save(fileSystemHandler(dir))`, error);
+    return fail(path, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "EISDIR (a folder, not a file)" : `unreadable (${code ?? String(error)})`, `an existing, readable ${what}, written by model.save(fileSystemHandler(dir))`, error);
   }
 }
+
+/** Options of {@link fileSystemHandler}. */
+export interface FileSystemHandlerOptions {
+  /**
+   * Follow weights files that are symlinks to places outside the directory (model caches made of
+   * symlinks into a blob store). Default false: such a file is refused, as are `..` and absolute
+   * paths in the weights manifest (always).
+   */
+  allowSymlinks?: boolean;
+}
+
+/** The checksums a saved model.json carries: SHA-256 of each weights file, by its manifest path. */
+type ChecksummedModelJSON = tf.io.ModelJSON & { checksums?: { sha256?: Record<string, string> } };
 
 /**
  * A tfjs `IOHandler` that saves a model to a directory of the local file system as tfjs's standard
  * `model.json` + `weights.bin` and loads it back: Node has no `file://` handler without tfjs-node.
  * Saving is atomic: both files are written under temporary names, then renamed (weights first), so a
  * crash mid-save leaves the previous model intact. Loading checks that every weights file holds
- * exactly the bytes its manifest announces. Uses `node:fs` (imported when called), so Node only.
+ * exactly the bytes its manifest announces and, for files it wrote, their SHA-256 (recorded in
+ * `model.json` under `checksums.sha256`): a corrupted byte is refused with the path. A model.json
+ * without checksums (older saves, other tools) is accepted with the size checks only. Loading reads
+ * only inside `directory`: weights paths that are absolute, climb out with `..` or are symlinks to
+ * elsewhere are refused (opt out of the symlink check with `{ allowSymlinks: true }`). Uses `node:fs`
+ * (imported when called), so Node only.
  *
  * `save` takes the `ModelArtifacts` of `tf.LayersModel.save` (or a graph model's); `load` returns them.
  *
  * @throws {ContrastiveError} (from `load`) naming the path when `model.json` or a weights file is
- *   missing, not valid JSON, has no weights manifest, or is truncated (its byte count and the expected one).
+ *   missing, not valid JSON, has no weights manifest, is truncated (its byte count and the expected
+ *   one), fails its checksum or lies outside `directory`; (from `save`) naming the operation and path
+ *   of a file-system fault (ENOSPC, EACCES, EROFS, …).
  * @example
  * import * as tf from "@tensorflow/tfjs";
  * await model.save(fileSystemHandler("./checkpoints/encoder"));
  * const again = await tf.loadLayersModel(fileSystemHandler("./checkpoints/encoder"));
  */
-export function fileSystemHandler(directory: string): tf.io.IOHandler {
+export function fileSystemHandler(directory: string, options: FileSystemHandlerOptions = {}): tf.io.IOHandler {
+  const allowSymlinks = options.allowSymlinks === true;
   if (typeof directory !== "string" || directory.length === 0) {
     fail("directory", JSON.stringify(directory) ?? String(directory), "a non-empty path of a directory, e.g. './checkpoints/encoder'");
   }
@@ -59,9 +84,12 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         fail("artifacts.modelTopology", "binary topology", "a JSON topology (tf.LayersModel or a converted graph model)");
       }
-      await fs.mkdir(directory, { recursive: true });
+      // (non-recursive first: a recursive mkdir on a read-only file system reports ENOENT instead of EROFS)
+      await withFileSystemFaults(component, "mkdir", directory, () =>
+        fs.mkdir(directory).catch((error: { code?: string }) => (error.code === "EEXIST" ? undefined : error.code === "ENOENT" ? fs.mkdir(directory, { recursive: true }) : Promise.reject(error))),
+      );
       const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const modelJson: tf.io.ModelJSON = {
+      const modelJson: ChecksummedModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
         format: artifacts.format,
@@ -71,16 +99,17 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
         ...(artifacts.signature ? { signature: artifacts.signature } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
         ...(artifacts.modelInitializer ? { modelInitializer: artifacts.modelInitializer } : {}),
+        checksums: { sha256: { [`./${WEIGHTS_BIN}`]: await sha256Hex(new Uint8Array(weights)) } },
       };
       const text = JSON.stringify(modelJson);
       const suffix = `.tmp-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       const weightsPath = join(directory, WEIGHTS_BIN);
       const jsonPath = join(directory, MODEL_JSON);
       try {
-        await fs.writeFile(weightsPath + suffix, new Uint8Array(weights));
-        await fs.writeFile(jsonPath + suffix, text);
-        await fs.rename(weightsPath + suffix, weightsPath);
-        await fs.rename(jsonPath + suffix, jsonPath);
+        await writeFileDurably(component, weightsPath + suffix, new Uint8Array(weights));
+        await writeFileDurably(component, jsonPath + suffix, text);
+        await withFileSystemFaults(component, "rename", weightsPath, () => fs.rename(weightsPath + suffix, weightsPath));
+        await withFileSystemFaults(component, "rename", jsonPath, () => fs.rename(jsonPath + suffix, jsonPath));
       } finally {
         await Promise.all([fs.rm(weightsPath + suffix, { force: true }), fs.rm(jsonPath + suffix, { force: true })]);
       }
@@ -96,25 +125,27 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
-      const { join, dirname } = await import("node:path");
-      const jsonPath = join(directory, MODEL_JSON);
+      const jsonPath = await confinePath(directory, MODEL_JSON, { component, allowSymlinks });
       const bytes = await readFile(jsonPath, "model.json");
-      let modelJson: tf.io.ModelJSON;
+      let modelJson: ChecksummedModelJSON;
       try {
-        modelJson = JSON.parse(new TextDecoder().decode(bytes)) as tf.io.ModelJSON;
+        modelJson = JSON.parse(new TextDecoder().decode(bytes)) as ChecksummedModelJSON;
       } catch (error) {
         return fail(jsonPath, `${bytes.byteLength} bytes that are not valid JSON (truncated or corrupt)`, "the complete model.json of a saved model", error);
       }
       if (modelJson === null || typeof modelJson !== "object" || modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
         fail(jsonPath, "JSON without modelTopology and weightsManifest", "a tfjs model.json with modelTopology and weightsManifest");
       }
+      const sums = modelJson.checksums?.sha256 ?? {};
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           const groupBuffers: Uint8Array[] = [];
+          const files: string[] = [];
           for (const path of group.paths) {
-            const file = join(dirname(jsonPath), path);
+            const file = await confinePath(directory, path, { component, allowSymlinks });
+            files.push(file);
             groupBuffers.push(await readFile(file, "weights file"));
           }
           const got = groupBuffers.reduce((n, b) => n + b.byteLength, 0);
@@ -122,8 +153,14 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
           if (sizes.every((s) => s !== undefined)) {
             const want = (sizes as number[]).reduce((n, s) => n + s, 0);
             if (got !== want) {
-              const files = group.paths.map((p) => join(dirname(jsonPath), p)).join(", ");
-              fail(files, `${got} bytes (${got < want ? "truncated" : "too long"})`, `${want} bytes, as the weights manifest of ${jsonPath} lists`);
+              fail(files.join(", "), `${got} bytes (${got < want ? "truncated" : "too long"})`, `${want} bytes, as the weights manifest of ${jsonPath} lists`);
+            }
+          }
+          for (const [i, path] of group.paths.entries()) {
+            const want = sums[path];
+            const content = groupBuffers[i] as Uint8Array;
+            if (want !== undefined && (await sha256Hex(content)) !== want) {
+              fail(files[i] as string, `${content.byteLength} bytes whose SHA-256 differs from the one model.json records (corrupted)`, `the file saved with ${jsonPath}; restore it from a backup or an earlier checkpoint`);
             }
           }
           specs.push(...group.weights);

@@ -64,9 +64,23 @@ describe.each(TEST_BACKENDS)("tensor ops on %s", (backend) => {
     await useBackend(backend);
     const out = await noLeak(() => tf.tidy(() => l2Normalize(tf.tensor3d([[[3, 4], [0, 0]]])).arraySync()));
     expect(out).toEqual([[[0.6, 0.8], [0, 0]]].map((a) => a.map((r) => r.map((v) => expect.closeTo(v, 6)))));
-    const small = await noLeak(() => tf.tidy(() => l2Normalize(tf.tensor2d([[3e-3, 4e-3]]), 1).dataSync()));
-    expect(small[0]).toBeCloseTo(3e-3, 7);
-    expect(small[1]).toBeCloseTo(4e-3, 7);
+    // epsilon bounds the norm of the row divided by its largest |value| (here [0.75, 1], norm 1.25)
+    const small = await noLeak(() => tf.tidy(() => l2Normalize(tf.tensor2d([[3e-3, 4e-3]]), 2).dataSync()));
+    expect(small[0]).toBeCloseTo(0.375, 6);
+    expect(small[1]).toBeCloseTo(0.5, 6);
+  });
+
+  it("l2Normalize gives the same rows for inputs scaled 1e-30 … 1e30, as a float64 loop", async () => {
+    await useBackend(backend);
+    const base = [[1, -2, 2, 0.5], [3e-3, 4, -1e-2, 7], [0, 0, 0, 0]];
+    const want = base.map((row) => {
+      const n = Math.hypot(...row);
+      return row.map((v) => (n === 0 ? 0 : v / n));
+    });
+    for (const scale of [1e-30, 1e-20, 1e-10, 1, 1e10, 1e19, 1e20, 1e30]) {
+      const got = await noLeak(() => tf.tidy(() => l2Normalize(tf.tensor2d(base.map((r) => r.map((v) => v * scale)))).arraySync()));
+      got.forEach((row, i) => row.forEach((v, j) => expect(v, `scale ${scale}`).toBeCloseTo(want[i]![j]!, 6)));
+    }
   });
 
   it("l2Normalize has finite gradients, also through a zero row", async () => {

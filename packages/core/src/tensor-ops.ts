@@ -1,14 +1,41 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
- * Divides each row by its L2 norm: x / max(‖x‖, epsilon), as `torch.nn.functional.normalize`.
- * Finite for zero rows and for any scale of input. `[N, d] → [N, d]`.
+ * Divides each row by its L2 norm, along the last axis: x / ‖x‖, as `torch.nn.functional.normalize`,
+ * but at every scale float32 holds: each row is first divided by its largest |value| (so its norm is
+ * in [1, √d] and neither squares overflow above ~1e19 nor underflow below ~1e-19), then by that norm.
+ * Rows scaled by 1e-30 or 1e30 give the same result as at scale 1. A row of zeros stays zero (its
+ * gradient is 1/epsilon, as torch's; the gradient is written by hand, (g − z (z · g)) / ‖x‖). Unlike torch, a tiny nonzero row (‖x‖ < epsilon) is normalised
+ * too: epsilon (default 1e-12) bounds the divisor of the rescaled row, so it acts on zero rows only
+ * (or on every row when it is above 1). Non-finite input gives NaN rows; the losses turn those into a
+ * `NonFiniteError` naming the input. `[..., d] → [..., d]`.
+ *
+ * @example
+ * l2Normalize(tf.tensor2d([[3e30, 4e30], [0, 0]])); // [[0.6, 0.8], [0, 0]]
  */
 export function l2Normalize<T extends tf.Tensor>(x: T, epsilon = 1e-12): T {
-  return tf.tidy(() => {
-    const squares = tf.sum(tf.square(x), -1, true);
-    return tf.mul(x, tf.rsqrt(tf.maximum(squares, epsilon * epsilon))) as T;
+  const normalize = tf.customGrad((...args: unknown[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const largest = tf.max(tf.abs(input), -1, true);
+    // the largest |value|, or 1 for a zero row (a custom gradient, so comparisons are fine here)
+    const scale = tf.where(tf.greater(largest, 0), largest, tf.onesLike(largest));
+    const rescaled = tf.div(input, scale);
+    const squares = tf.sum(tf.square(rescaled), -1, true);
+    const inverse = tf.rsqrt(tf.maximum(squares, epsilon * epsilon));
+    const value = tf.mul(rescaled, inverse);
+    // d(x / ‖x‖)/dx · g = (g − z (z · g)) / ‖x‖; where epsilon took over, z = x / (scale · epsilon): g / (scale · epsilon)
+    const active = tf.cast(tf.greater(squares, epsilon * epsilon), "float32");
+    save([value, tf.div(inverse, scale), active]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [z, inverseNorm, on] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const radial = tf.mul(tf.sum(tf.mul(z, dy), -1, true), on);
+        return tf.mul(tf.sub(dy, tf.mul(z, radial)), inverseNorm);
+      },
+    };
   });
+  return tf.tidy(() => normalize(x) as T);
 }
 
 /**

@@ -55,7 +55,7 @@ export function cifar10(folder: string, options: Cifar10Options = {}): Cifar10 {
     throw new ContrastiveError({ component, argument: "folder", received: `a folder without ${subset === "test" ? "test_batch.bin" : "data_batch_<n>.bin"}`, expected: "the extracted cifar-10-batches-bin folder" });
   }
   const buffers = files.map((name) => {
-    const bytes = readFileSync(join(folder, name));
+    const bytes = readBytes(component, join(folder, name));
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new ContrastiveError({ component, argument: name, received: `${bytes.length} bytes`, expected: `a multiple of ${RECORD} bytes (1 label + 3072 pixel bytes per image)` });
     }
@@ -99,4 +99,15 @@ export function cifar10(folder: string, options: Cifar10Options = {}): Cifar10 {
       return { images: Array.from(picked, at), indices: picked };
     },
   };
+}
+
+/** Reads a whole file; a file-system fault (EISDIR, EACCES, ENOENT, …) becomes a ContrastiveError naming the read and the path. */
+function readBytes(component: string, path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const reason = code === "EISDIR" ? "EISDIR: a folder, not a file" : code === "EACCES" ? "EACCES: permission denied" : `${code ?? "error"}: ${(cause as Error).message}`;
+    throw new ContrastiveError({ component, argument: path, received: reason, expected: "a readable CIFAR-10 batch file (read)", cause });
+  }
 }

@@ -4,7 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { DataSource } from "@contrastive/core";
 import { ContrastiveError, describeValue } from "@contrastive/core";
 import { checkIndices } from "./check-indices.js";
-import { decodeFile, stackAsFloats, type RawImage } from "./raw-image.js";
+import { mapWithConcurrency } from "./map-with-concurrency.js";
+import { DEFAULT_MAX_PIXELS, decodeFile, stackAsFloats, type RawImage } from "./raw-image.js";
 
 /** Options of {@link imageFolder}. */
 export interface ImageFolderOptions {
@@ -18,6 +19,13 @@ export interface ImageFolderOptions {
   size?: readonly [number, number];
   /** Channels to decode to, 3 (RGB) or 1 (grey). Default 3. */
   channels?: 1 | 3;
+  /**
+   * Largest width × height a file may declare; larger files are refused from their header before decoding
+   * (a decode failure, handled as `onError` says). Default 50 megapixels (`DEFAULT_MAX_PIXELS`); `Infinity` lifts it.
+   */
+  maxPixels?: number;
+  /** Files decoded at once in a read. Default 4 (libuv's thread pool): a read holds at most concurrency × maxPixels × channels bytes of decoded pixels. */
+  concurrency?: number;
   /** Receives the warnings of `onError: 'skip'`. Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -58,6 +66,9 @@ export interface ImageFolder extends DataSource {
 export function imageFolder(root: string, options: ImageFolderOptions = {}): ImageFolder {
   const component = `imageFolder(${root})`;
   const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, onWarning = (m: string) => console.warn(m) } = options ?? {};
+  const { maxPixels = DEFAULT_MAX_PIXELS, concurrency = 4 } = options ?? {};
+  if (!(maxPixels === Number.POSITIVE_INFINITY || (Number.isInteger(maxPixels) && maxPixels >= 1))) throw new ContrastiveError({ component, argument: "maxPixels", received: describeValue(maxPixels), expected: `an integer ≥ 1 (width × height), e.g. ${DEFAULT_MAX_PIXELS}, or Infinity` });
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new ContrastiveError({ component, argument: "concurrency", received: describeValue(concurrency), expected: "an integer ≥ 1, e.g. 4" });
   if (onError !== "skip" && onError !== "raise") throw new ContrastiveError({ component, argument: "onError", received: describeValue(onError), expected: "'skip' or 'raise'" });
   if (channels !== 1 && channels !== 3) throw new ContrastiveError({ component, argument: "channels", received: describeValue(channels), expected: "1 or 3" });
   if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((s) => Number.isInteger(s) && s >= 1))) {
@@ -86,19 +97,20 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Ima
   const skipped = new Set<string>();
   const readImages = async (indices: Int32Array | number[], resize?: readonly [number, number]) => {
     const picked = checkIndices(`${component}.read`, indices, files.length);
-    const results = await Promise.all(Array.from(picked, async (index) => {
+    const results = await mapWithConcurrency(Array.from(picked), concurrency, async (index) => {
       const path = files[index] as string;
       if (skipped.has(path)) return undefined;
       try {
-        return await decodeFile(path, channels, resize);
+        return await decodeFile(path, channels, resize, maxPixels);
       } catch (cause) {
         const reason = (cause as Error).message;
+        if (onError === "raise" && ContrastiveError.isInstance(cause)) throw cause;
         if (onError === "raise") throw new ContrastiveError({ component, argument: "file", received: `${path}, which failed to decode (${reason})`, expected: "a readable image (or pass onError: 'skip' to leave such files out)", cause });
         skipped.add(path);
         onWarning(`${component}: skipped ${path}: ${reason}`);
         return undefined;
       }
-    }));
+    });
     const kept = picked.filter((_, i) => results[i] !== undefined);
     return { images: results.filter((r): r is RawImage => r !== undefined), indices: kept };
   };

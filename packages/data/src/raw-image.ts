@@ -1,4 +1,14 @@
+import { ContrastiveError } from "@contrastive/core";
 import { loadSharp } from "./load-sharp.js";
+
+/**
+ * Default limit on the pixels (width × height, as a file declares them) of an image decoded by
+ * {@link imageFolder}: 50 megapixels. It admits every common camera's photos (45-MP sensors are
+ * 8256 × 5504) and refuses decompression bombs before decoding; one such image decodes to at most 150 MB
+ * of RGB bytes, so a batch read `concurrency` (default 4) files at a time holds at most ~600 MB of pixels
+ * (plus libvips's working buffers). sharp's own limit, 268 megapixels (~800 MB each), is far above that.
+ */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /**
  * Decoded pixels of one image, `height × width × channels` bytes in HWC order: what `readImages` of
@@ -13,13 +23,24 @@ export interface RawImage {
   readonly channels: number;
 }
 
-/** Decodes one file with sharp to bytes (alpha dropped, sRGB or grey), optionally resized to [height, width]. */
-export async function decodeFile(path: string, channels: 1 | 3, size?: readonly [number, number]): Promise<RawImage> {
+/**
+ * Decodes one file with sharp to bytes (alpha dropped, sRGB or grey), optionally resized to [height, width].
+ * A file declaring more than `maxPixels` pixels is refused from its header, naming its size.
+ */
+export async function decodeFile(path: string, channels: 1 | 3, size?: readonly [number, number], maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
   const sharp = await loadSharp();
-  let pipeline = sharp(path).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
+  const limit = Number.isFinite(maxPixels) ? maxPixels : false;
+  let pipeline = sharp(path, { limitInputPixels: limit }).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
   if (size !== undefined) pipeline = pipeline.resize(size[1], size[0], { fit: "fill", kernel: "linear" });
-  const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
-  return { data, height: info.height, width: info.width, channels: info.channels };
+  try {
+    const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    return { data, height: info.height, width: info.width, channels: info.channels };
+  } catch (cause) {
+    if (!/pixel limit/i.test(String((cause as Error)?.message))) throw cause;
+    const header = await sharp(path, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const dims = header?.width && header?.height ? `${header.width} × ${header.height} = ${header.width * header.height} pixels` : "more pixels";
+    throw new ContrastiveError({ component: "imageFolder", argument: path, received: `an image that declares ${dims}`, expected: `at most maxPixels = ${limit} pixels (raise maxPixels to read larger images)`, cause });
+  }
 }
 
 /** Stacks same-size images into one float32 array of values x / 255 (internal). */

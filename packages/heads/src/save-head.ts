@@ -36,13 +36,14 @@ export async function saveHead(head: LayersHead, directory: string): Promise<voi
  * Loads a head written by {@link saveHead}, with identical outputs, in this or a fresh process.
  *
  * @throws {ContrastiveError} naming the file when model.json or weights.bin is missing or truncated,
- *   or when model.json was not written by `saveHead`.
+ *   or corrupted (SHA-256), when a weights path leaves `directory` (`..`, absolute, or a symlink to
+ *   elsewhere unless `options.allowSymlinks`, for model caches made of symlinks), or when model.json was not written by `saveHead`.
  * @example
  * const head = await loadHead("./out/head");
  */
-export async function loadHead(directory: string): Promise<LayersHead> {
+export async function loadHead(directory: string, options: { allowSymlinks?: boolean } = {}): Promise<LayersHead> {
   registerHeadLayers();
-  const model = await tfl.loadLayersModel(fileSystemHandler(directory));
+  const model = await tfl.loadLayersModel(fileSystemHandler(directory, { allowSymlinks: options.allowSymlinks === true }));
   const info = (model.getUserDefinedMetadata() as { contrastive?: SavedHeadInfo } | undefined)?.contrastive;
   if (info?.kind !== "head") {
     model.dispose();

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-/** `l2Normalize`'s epsilon (1e-12), squared: rows with ‖x‖² ≤ this are divided by 1e-12, not by their norm. */
+/** `l2Normalize`'s epsilon (1e-12), squared: a rescaled row with ‖s‖² ≤ this (a zero row) is divided by 1e-12. */
 export const EPSILON_SQUARED = 1e-24;
 
 /** What masked logits are set to: far below any logit (|cosine / τ| ≤ 1 / τ), yet finite in float32. */
@@ -8,20 +8,28 @@ export const MASKED_LOGIT = -1e9;
 
 /** The rows of `x` divided by their L2 norms, with the inverse norms kept for a hand-written gradient. */
 export interface NormalizedRows {
-  /** x / max(‖x‖, 1e-12), `[M, d]`. */
+  /** x / ‖x‖ (zero rows stay zero), `[M, d]`. */
   z: tf.Tensor2D;
-  /** 1 / max(‖x‖, 1e-12), `[M, 1]`. */
+  /** 1 / ‖x‖, or 1 / 1e-12 for a zero row, `[M, 1]`. */
   inverseNorm: tf.Tensor2D;
-  /** 1 where ‖x‖ > 1e-12 (the norm depends on x), 0 where the epsilon took over, `[M, 1]`. */
+  /** 1 where the row is not zero (the norm depends on x), 0 where the epsilon took over, `[M, 1]`. */
   active: tf.Tensor2D;
 }
 
-/** L2-normalises the rows of `x` exactly as core's `l2Normalize` does, keeping what its gradient needs. */
+/**
+ * L2-normalises the rows of `x` exactly as core's `l2Normalize` does (each row first divided by its
+ * largest |value|, so any scale float32 holds works), keeping what its gradient needs.
+ */
 export function normalizeRows(x: tf.Tensor2D): NormalizedRows {
-  const squares = tf.sum(tf.square(x), 1, true);
-  const inverseNorm = tf.rsqrt(tf.maximum(squares, EPSILON_SQUARED)) as tf.Tensor2D;
+  const largest = tf.max(tf.abs(x), 1, true);
+  // the largest |value|, or 1 for a zero row: relu(1 − 1e38·m) is 1 at m = 0 and 0 for every normal float32 m > 0.
+  // (Built from differentiable ops, as the autodiff twins differentiate it; wasm's Sign returned 0 for 2e-30 here.)
+  const scale = tf.add(largest, tf.relu(tf.sub(1, tf.mul(largest, 1e38))));
+  const rescaled = tf.div(x, scale);
+  const squares = tf.sum(tf.square(rescaled), 1, true);
+  const inverse = tf.rsqrt(tf.maximum(squares, EPSILON_SQUARED));
   const active = tf.cast(tf.greater(squares, EPSILON_SQUARED), "float32") as tf.Tensor2D;
-  return { z: tf.mul(x, inverseNorm), inverseNorm, active };
+  return { z: tf.mul(rescaled, inverse), inverseNorm: tf.div(inverse, scale) as tf.Tensor2D, active };
 }
 
 /**

@@ -63,6 +63,14 @@ export function checkLabels(component: string, labels: unknown, rows: number): t
   if (!isTensor(labels) || labels.rank !== 1 || labels.shape[0] !== rows) {
     throw new ContrastiveError({ component, argument: "labels", received: describeValue(labels), expected: `a tensor of shape [N] = [${rows}], one class id per row of the views` });
   }
+  if (labels.dtype !== "int32") {
+    // class ids must be integers: a float label such as 0.5 would silently form a class of its own
+    const values = labels.dtype === "float32" ? (labels.dataSync() as Float32Array) : undefined;
+    const bad = values ? values.findIndex((v) => !Number.isInteger(v)) : 0;
+    if (bad >= 0) {
+      throw new ContrastiveError({ component, argument: "labels", received: values ? `labels[${bad}] = ${values[bad]} (not an integer)` : `a ${labels.dtype} tensor`, expected: "integer class ids, e.g. tf.tensor1d(ids, 'int32')" });
+    }
+  }
   return labels as tf.Tensor1D;
 }
 

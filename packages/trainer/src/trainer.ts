@@ -17,6 +17,7 @@ import {
   ensureGradients,
 } from "@contrastive/core";
 import type { MomentumEncoder } from "./momentum-encoder.js";
+import { type StepComponents, runStep } from "./training-step.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
 export interface TrainerOptions {
@@ -42,6 +43,18 @@ export interface TrainerOptions {
   negatives?: NegativeBank;
   /** A momentum (EMA) target network: embeds the last view without gradient, updated after each step. */
   momentumEncoder?: MomentumEncoder;
+  /**
+   * Count tensors around every step and throw a `ContrastiveError` naming what leaked; on the first step
+   * the loss is also called alone to name a loss that leaks. Costs a few reads; default on under
+   * `NODE_ENV=test` or vitest (`VITEST`), off otherwise.
+   */
+  checkLeaks?: boolean;
+  /**
+   * Largest weight magnitude accepted after an update; beyond it the run has diverged and the step
+   * throws `NonFiniteError` with the step number. Default 1e19: above √(float32 max) ≈ 1.8e19 a weight's
+   * square overflows, so norms, variances and weight decay involving it are infinite.
+   */
+  maxWeightMagnitude?: number;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -79,7 +92,12 @@ export interface Trainer {
    * One optimisation step on a batch of images [N, H, W, C]: V augmented views → backbone (all views
    * in one pass) → head → loss → gradients → update. Returns the loss. Leaves no tensors behind; the
    * images are not disposed.
-   * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
+   * @throws {NonFiniteError} when the loss or a gradient is NaN or infinite (with the step number); all state
+   *   — weights, batch-norm statistics, optimizer slots, bank, momentum encoder — is then left as it was and
+   *   no tensor is leaked. Also when a weight exceeds `maxWeightMagnitude` after the update (divergence):
+   *   that update has been applied; resume from the last checkpoint.
+   * @throws {ContrastiveError} naming the loss when its `compute()` does not return a scalar, or (with
+   *   `checkLeaks`) when it leaks tensors.
    */
   step(images: tf.Tensor4D, options?: StepOptions): number;
   /** Trains for `epochs` epochs, calling the callbacks. */
@@ -116,54 +134,28 @@ export function createTrainer(options: TrainerOptions): Trainer {
   const directSteps = root.fork("step");
   let stopRequested = false;
 
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const components: StepComponents = {
+    backbone,
+    head,
+    loss,
+    optimizer,
+    augment,
+    negatives,
+    momentum,
+    checkLeaks: options.checkLeaks ?? (env.NODE_ENV === "test" || env.VITEST !== undefined),
+    maxWeightMagnitude: options.maxWeightMagnitude ?? 1e19,
+  };
+  let steps = 0;
+
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
     const { indices } = stepOptions;
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
     }
-    const rng = stepOptions.rng ?? directSteps;
-    const context = indices ? { indices } : undefined;
-    const views = augment.apply(images, rng);
-    const online = momentum ? views.slice(0, -1) : views;
-    const owned: tf.Tensor[] = [...views];
-    const track = <T extends tf.Tensor | undefined>(t: T): T => {
-      if (t) owned.push(t);
-      return t;
-    };
-    try {
-      if (online.length === 0) {
-        throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `${views.length} view`, expected: "at least 2 views with a momentum encoder (the last one is its input)" });
-      }
-      const labels = track(stepOptions.labels ? tf.tensor1d(stepOptions.labels, "int32") : undefined);
-      const keys = track(momentum ? momentum.embed(views.at(-1) as tf.Tensor4D) : undefined);
-      const bankNegatives = track(negatives && context ? negatives.negatives(context) : undefined);
-      const bankPositives = track(negatives?.positives && context ? negatives.positives(context) : undefined);
-      let firstView: tf.Tensor2D | undefined;
-      const result = tf.variableGrads(() => {
-        const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
-        const features = backbone.apply(all, { training: true });
-        const embeddings = head ? head.apply(features, { training: true }) : features;
-        // (tfjs 4.22's split gradient fails for a single piece, so one view is not split)
-        const perView = online.length === 1 ? [embeddings] : (tf.split(embeddings, online.length, 0) as tf.Tensor2D[]);
-        if (negatives && !keys) {
-          firstView = tf.keep(perView[0] as tf.Tensor2D);
-          owned.push(firstView);
-        }
-        const batchViews = [...perView, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
-        return loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
-      }, variables());
-      owned.push(result.value, ...Object.values(result.grads));
-      const value = result.value.dataSync()[0] as number;
-      if (!Number.isFinite(value)) {
-        throw new NonFiniteError({ component: "trainer.step", argument: `loss (${loss.name})`, received: String(value), expected: "finite; the update was skipped and the weights are unchanged (lower the learning rate or check the inputs for NaN)" });
-      }
-      optimizer.applyGradients(result.grads);
-      momentum?.update();
-      if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
-      return value;
-    } finally {
-      tf.dispose(owned);
-    }
+    const value = runStep(components, { images, rng: stepOptions.rng ?? directSteps, labels: stepOptions.labels, indices, step: steps });
+    steps++;
+    return value;
   }
 
   async function fit(fitOptions: FitOptions): Promise<TrainingHistory> {

@@ -3,6 +3,7 @@ import type { Rng } from "@contrastive/core";
 import { assertAugmentation, assertRng } from "../checks.js";
 import { startPlan, type ImageAugmentation, type ImageMultiViewAugmentation, type ImagePlan } from "./image-plan.js";
 import { readJpegHeader } from "./jpeg-header.js";
+import { DEFAULT_MAX_PIXELS, assertMaxPixels, tooManyPixels } from "./pixel-limit.js";
 import { decodeImage, isRawImage, type DecodeImageOptions, type ImageInput } from "./raw-image.js";
 import { renderPlan, renderPlanFrom, type EncodedJpeg, type ImageView } from "./render-plan.js";
 
@@ -14,7 +15,8 @@ import { renderPlan, renderPlanFrom, type EncodedJpeg, type ImageView } from "./
  * pixels as decoding first, one trip to the thread pool fewer.
  *
  * @returns one float32 `[H, W, C]` view per plan (one for a single-view augmentation).
- * @throws {ContrastiveError} (rejects) when the input cannot be decoded, naming the file.
+ * @throws {ContrastiveError} (rejects) when the input cannot be decoded, naming the file, or declares more
+ * than `options.maxPixels` (default 50 megapixels), naming its size.
  * @example
  * const [view] = await image.augmentImage("cat.jpg", image.simclrAugment({ size: [224, 224] }), createRng(1));
  * view.data; // Float32Array of 224·224·3 values in [0, 1]
@@ -27,7 +29,11 @@ export async function augmentImage(
 ): Promise<ImageView[]> {
   assertAugmentation("image.augmentImage", "augmentation", augmentation);
   assertRng("image.augmentImage", rng);
+  const maxPixels = assertMaxPixels("image.augmentImage", options?.maxPixels ?? DEFAULT_MAX_PIXELS);
   const jpeg = (options ?? {}).channels === 1 ? undefined : await plainJpeg(input);
+  if (jpeg !== undefined && jpeg.width * jpeg.height > maxPixels) {
+    throw await tooManyPixels("decodeImage", typeof input === "string" ? `the file ${input}` : `a buffer of ${jpeg.encoded.length} bytes`, jpeg.encoded, maxPixels, jpeg);
+  }
   if (jpeg === undefined) {
     const raw = await decodeImage(input, options);
     return Promise.all(planViews(raw, augmentation, rng).map((plan) => renderPlan(raw, plan)));
@@ -38,7 +44,7 @@ export async function augmentImage(
     if (view !== undefined) return [view];
   }
   // Several views: decode once. On failure, decode the input as given, so the error names the file.
-  const raw = await decodeImage(jpeg.encoded).catch(() => decodeImage(input, options));
+  const raw = await decodeImage(jpeg.encoded, { maxPixels }).catch(() => decodeImage(input, options));
   return Promise.all(plans.map((plan) => renderPlan(raw, plan)));
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PIXELS, assertMaxPixels } from "./pixel-limit.js";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Augmentation, Rng } from "@contrastive/core";
 import { ContrastiveError, assertInteger, describeValue } from "@contrastive/core";
@@ -11,6 +12,8 @@ import type { ImageView } from "./render-plan.js";
 export interface ImageBatchOptions {
   /** Images in flight at once (each renders its views concurrently). Default 4, libuv's thread pool. */
   concurrency?: number;
+  /** Largest width × height an image may declare (see `decodeImage`). Default 50 megapixels: a batch then holds at most concurrency × 150 MB of decoded pixels. */
+  maxPixels?: number;
   /** Channels to decode to, 3 (RGB) or 1 (grey). Default 3. */
   channels?: 1 | 3;
 }
@@ -42,6 +45,7 @@ export function imageBatch(augmentation: ImageAugmentation | ImageMultiViewAugme
   const component = "image.imageBatch";
   assertAugmentation(component, "augmentation", augmentation);
   const { concurrency = 4, channels = 3 } = options ?? {};
+  const maxPixels = assertMaxPixels(component, options?.maxPixels ?? DEFAULT_MAX_PIXELS);
   assertInteger(component, "concurrency", concurrency, 1);
   return {
     name: `imageBatch(${augmentation.name})`,
@@ -57,7 +61,7 @@ export function imageBatch(augmentation: ImageAugmentation | ImageMultiViewAugme
       const worker = async () => {
         while (next < inputs.length) {
           const i = next++;
-          results[i] = await augmentImage(inputs[i] as ImageInput, augmentation, rng.fork(`imageBatch/${draw}/${i}`), { channels });
+          results[i] = await augmentImage(inputs[i] as ImageInput, augmentation, rng.fork(`imageBatch/${draw}/${i}`), { channels, maxPixels });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));

@@ -1,5 +1,6 @@
 import { loadSharp } from "./load-sharp.js";
 import { ContrastiveError, describeValue } from "@contrastive/core";
+import { DEFAULT_MAX_PIXELS, assertMaxPixels, isPixelLimit, sharpLimit, tooManyPixels } from "./pixel-limit.js";
 
 /**
  * Decoded pixels of one image: `height × width × channels` unsigned bytes, rows top to bottom,
@@ -21,6 +22,11 @@ export type ImageInput = string | Uint8Array | RawImage;
 export interface DecodeImageOptions {
   /** 3 converts to sRGB (grey images are replicated, alpha dropped); 1 converts to grey. Default 3. */
   channels?: 1 | 3;
+  /**
+   * Largest width × height an input may declare; larger ones are refused from their header, before any
+   * pixel is decoded. Default 50 megapixels (`DEFAULT_MAX_PIXELS`: ≤ 150 MB decoded per image); `Infinity` lifts it.
+   */
+  maxPixels?: number;
 }
 
 /**
@@ -29,13 +35,14 @@ export interface DecodeImageOptions {
  * A {@link RawImage} is returned as it is.
  *
  * @returns the pixels, `[height, width, channels]` bytes.
- * @throws {ContrastiveError} (rejects) when the input cannot be read or decoded; the message names the
- * file (for a path) and the decoder's reason.
+ * @throws {ContrastiveError} (rejects) when the input cannot be read or decoded, or declares more than
+ * `maxPixels` pixels; the message names the file (for a path) and the decoder's reason or the size.
  * @example
  * const pixels = await decodeImage("photos/cat.jpg"); // { data, height, width, channels: 3 }
  */
 export async function decodeImage(input: ImageInput, options: DecodeImageOptions = {}): Promise<RawImage> {
   const { channels = 3 } = options ?? {};
+  const maxPixels = assertMaxPixels("decodeImage", options?.maxPixels ?? DEFAULT_MAX_PIXELS);
   if (channels !== 1 && channels !== 3) {
     throw new ContrastiveError({ component: "decodeImage", argument: "channels", received: describeValue(channels), expected: "1 or 3" });
   }
@@ -45,11 +52,12 @@ export async function decodeImage(input: ImageInput, options: DecodeImageOptions
   }
   const sharp = await loadSharp();
   try {
-    const pipeline = sharp(input).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
+    const pipeline = sharp(input, { limitInputPixels: sharpLimit(maxPixels) }).removeAlpha().toColourspace(channels === 3 ? "srgb" : "b-w");
     const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     return { data, height: info.height, width: info.width, channels: info.channels };
   } catch (cause) {
     const what = typeof input === "string" ? `the file ${input}` : `a buffer of ${input.length} bytes`;
+    if (isPixelLimit(cause)) throw await tooManyPixels("decodeImage", what, input, maxPixels);
     throw new ContrastiveError({ component: "decodeImage", argument: "input", received: `${what}, which failed to decode (${(cause as Error).message})`, expected: "a readable JPEG, PNG or WebP image", cause });
   }
 }

@@ -1,0 +1,155 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { type Augmentation, type Backbone, ContrastiveError, type Head, type Loss, type NegativeBank, NonFiniteError, type Rng, describeValue } from "@contrastive/core";
+import type { MomentumEncoder } from "./momentum-encoder.js";
+
+/** What one step uses: the trainer's components. */
+export interface StepComponents {
+  backbone: Backbone;
+  head?: Head | undefined;
+  loss: Loss;
+  optimizer: tf.Optimizer;
+  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
+  negatives?: NegativeBank | undefined;
+  momentum?: MomentumEncoder | undefined;
+  /** Count tensors around each step and name a loss that leaks (see `TrainerOptions.checkLeaks`). */
+  checkLeaks: boolean;
+  /** Set once the loss alone was probed for leaks (on the first step with `checkLeaks`). */
+  lossProbed?: boolean;
+  /** Largest |weight| accepted after an update; above it the run has diverged. */
+  maxWeightMagnitude: number;
+}
+
+/** One step's inputs. */
+export interface StepInput {
+  images: tf.Tensor4D;
+  rng: Rng;
+  labels?: Int32Array | undefined;
+  indices?: Int32Array | undefined;
+  /** Number of this step, named in errors. */
+  step: number;
+}
+
+/** Tensors alive, not counting variables (the optimizer creates its slots on its first update). */
+const liveTensors = () => tf.memory().numTensors - Object.keys(tf.engine().registeredVariables).length;
+
+/** Variables a forward pass in training mode may change (batch-norm statistics), online and target. */
+function stateVariables(c: StepComponents): tf.Variable[] {
+  const parts = [c.backbone, c.head, c.momentum?.backbone, c.momentum?.head];
+  const trainable = new Set(parts.flatMap((p) => p?.trainableWeights ?? []));
+  return [...new Set(parts.flatMap((p) => p?.weights ?? []))].filter((v) => !trainable.has(v));
+}
+
+/**
+ * One optimisation step (see `Trainer.step`). Failure-atomic: when anything throws before the update
+ * (the loss, a non-finite loss or gradient, a non-scalar loss), batch-norm statistics are put back,
+ * the optimizer, bank and momentum encoder are not touched, and no tensor is left behind (a failure
+ * inside the forward pass is caught there, so tfjs still frees the tensors it saved for backward).
+ */
+export function runStep(c: StepComponents, input: StepInput): number {
+  const { loss, negatives, momentum } = c;
+  const variables = [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? [])];
+  const context = input.indices ? { indices: input.indices } : undefined;
+  const before = liveTensors();
+  const state = stateVariables(c);
+  const saved = state.map((v) => tf.keep(tf.clone(v)));
+  const owned: tf.Tensor[] = [];
+  const track = <T extends tf.Tensor | undefined>(t: T): T => {
+    if (t) owned.push(t);
+    return t;
+  };
+  let shapes: number[][] = [];
+  let negativeShape: number[] | undefined;
+  let completed = false;
+  try {
+    const views = c.augment.apply(input.images, input.rng);
+    owned.push(...views);
+    const online = momentum ? views.slice(0, -1) : views;
+    if (online.length === 0) {
+      throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `${views.length} view`, expected: "at least 2 views with a momentum encoder (the last one is its input)" });
+    }
+    const labels = track(input.labels ? tf.tensor1d(input.labels, "int32") : undefined);
+    const keys = track(momentum ? momentum.embed(views.at(-1) as tf.Tensor4D) : undefined);
+    const bankNegatives = track(negatives && context ? negatives.negatives(context) : undefined);
+    const bankPositives = track(negatives?.positives && context ? negatives.positives(context) : undefined);
+    negativeShape = bankNegatives?.shape;
+    let firstView: tf.Tensor2D | undefined;
+    let failure: unknown;
+    const result = tf.variableGrads(() => {
+      try {
+        const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
+        const features = c.backbone.apply(all, { training: true });
+        const embeddings = c.head ? c.head.apply(features, { training: true }) : features;
+        // (tfjs 4.22's split gradient fails for a single piece, so one view is not split)
+        const perView = online.length === 1 ? [embeddings] : (tf.split(embeddings, online.length, 0) as tf.Tensor2D[]);
+        const batchViews = [...perView, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
+        shapes = batchViews.map((v) => v.shape);
+        const value = loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
+        if (!(value instanceof tf.Tensor) || value.rank !== 0) {
+          throw new ContrastiveError({ component: "trainer.step", argument: `loss '${loss.name}'`, received: `compute() returning ${describeValue(value)}`, expected: "a loss whose compute() returns a scalar (rank-0) tensor, e.g. tf.mean of the per-row losses" });
+        }
+        if (negatives && !keys) firstView = tf.keep(perView[0] as tf.Tensor2D);
+        return value;
+      } catch (error) {
+        failure = error;
+        // a scalar joined to every variable, so that tfjs completes the backward pass and frees its tape
+        return tf.addN(variables.map((v) => tf.sum(tf.mul(v, 0)))) as tf.Scalar;
+      }
+    }, variables);
+    owned.push(result.value, ...Object.values(result.grads));
+    if (firstView) owned.push(firstView);
+    if (failure !== undefined) throw failure;
+    const grads = Object.values(result.grads);
+    // one read: the loss, and NaN if any gradient is NaN or infinite (x·0 is NaN only for those)
+    const [value, gradientCheck] = tf.tidy(() => tf.stack([result.value, tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0))))]).dataSync()) as unknown as [number, number];
+    if (!Number.isFinite(value) || !Number.isFinite(gradientCheck)) {
+      const what = !Number.isFinite(value) ? `loss (${loss.name})` : `gradients of loss (${loss.name})`;
+      throw new NonFiniteError({ component: "trainer.step", argument: `${what} at step ${input.step}`, received: Number.isFinite(value) ? "NaN or infinite gradients" : String(value), expected: "finite; the update was skipped and the weights, batch-norm statistics, optimizer, bank and momentum encoder are unchanged (lower the learning rate or check the inputs for NaN)" });
+    }
+    c.optimizer.applyGradients(result.grads);
+    const largest = tf.tidy(() => tf.max(tf.stack(variables.map((v) => tf.add(tf.max(tf.abs(v)), tf.sum(tf.mul(v, 0)))))).dataSync()[0] as number);
+    if (!(largest <= c.maxWeightMagnitude)) {
+      throw new NonFiniteError({ component: "trainer.step", argument: `weights after the update of step ${input.step}`, received: `a weight of magnitude ${largest}`, expected: `at most ${c.maxWeightMagnitude} in magnitude: the run diverged (lower the learning rate, clip gradients, or resume from the last checkpoint)` });
+    }
+    momentum?.update();
+    if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
+    completed = true;
+    return value;
+  } catch (error) {
+    state.forEach((v, i) => v.assign(saved[i] as tf.Tensor));
+    throw error;
+  } finally {
+    tf.dispose(owned);
+    tf.dispose(saved);
+    if (c.checkLeaks && completed) checkLeaks(c, before, shapes, negativeShape, input);
+  }
+}
+
+/**
+ * Names what leaked when a step leaves more tensors than it found. On the first step the loss is also
+ * called alone, outside any tidy, on random views of the batch's shapes: inside the trainer tfjs cleans
+ * up after a loss, but the same loss would leak in a user's own loop or an evaluation.
+ */
+function checkLeaks(c: StepComponents, before: number, shapes: number[][], negativeShape: number[] | undefined, input: StepInput): void {
+  const leaked = liveTensors() - before;
+  let byLoss = 0;
+  if (!c.lossProbed && shapes.length > 0) {
+    c.lossProbed = true;
+    const views = shapes.map((s) => tf.randomNormal(s as [number, number]) as tf.Tensor2D);
+    const labels = input.labels ? tf.tensor1d(input.labels, "int32") : undefined;
+    const negatives = negativeShape ? (tf.randomNormal(negativeShape as [number, number]) as tf.Tensor2D) : undefined;
+    const inputs = [...views, ...(labels ? [labels] : []), ...(negatives ? [negatives] : [])];
+    const start = tf.memory().numTensors;
+    try {
+      const value = c.loss.compute({ views, ...(labels ? { labels } : {}), ...(negatives ? { negatives } : {}) });
+      byLoss = tf.memory().numTensors - start - 1;
+      tf.dispose(value);
+    } catch {
+      // a probe on random inputs may be refused; the step itself passed
+    }
+    tf.dispose(inputs);
+  }
+  if (leaked <= 0 && byLoss <= 0) return;
+  const culprit = byLoss > 0 ? `loss '${c.loss.name}'` : "the step (augment, backbone, head, bank or momentum encoder)";
+  const received = byLoss > 0 ? `compute() leaving ${byLoss} tensors behind on its own (step ${input.step})` : `${leaked} more tensors after step ${input.step} than before`;
+  throw new ContrastiveError({ component: "trainer.step", argument: culprit, received, expected: "free of leaked tensors: compute inside tf.tidy and return only the result (checked because checkLeaks is on; it is on by default under NODE_ENV=test or VITEST)" });
+}
