@@ -32,3 +32,6 @@ export { trainableFromLayersModel } from "./layers-adapter.js";
 export type { LayersModelLike } from "./layers-adapter.js";
 export { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from "./file-system-handler.js";
 export { saveBankState, restoreBankState } from "./bank-file.js";
+export { parseSafetensors, serializeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from "./safetensors.js";
+export type { Safetensors, SafetensorsTensor, SafetensorsInput } from "./safetensors.js";
+export { float16ToFloat32, bfloat16ToFloat32 } from "./half-float.js";

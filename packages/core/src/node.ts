@@ -1,0 +1,1 @@
+export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
