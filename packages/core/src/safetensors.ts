@@ -31,7 +31,7 @@ function fail(argument: string, received: string, expected: string, cause?: unkn
 }
 
 function decode(dtype: string, bytes: Uint8Array, where: string): SafetensorsTensor["values"] {
-  const copy = () => bytes.slice().buffer; // aligned, owned
+  const copy = () => new Uint8Array(bytes).buffer; // an aligned copy (Buffer.slice would share memory)
   if (dtype === "F16") return float16ToFloat32(bytes);
   if (dtype === "BF16") return bfloat16ToFloat32(bytes);
   if (dtype === "F32") {
