@@ -126,7 +126,7 @@ export function parseSafetensors(bytes: Uint8Array, options: { source?: string }
  * const bytes = serializeSafetensors(new Map([["fc.weight", { shape: [2, 3], values: new Float32Array(6) }]]), { metadata: { format: "pt" } });
  */
 export function serializeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput> | Record<string, SafetensorsInput>, options: { metadata?: Record<string, string> } = {}): Uint8Array {
-  const list = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const list: Array<[string, SafetensorsInput]> = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, SafetensorsInput>);
   const header: Record<string, unknown> = {};
   if (options.metadata !== undefined) {
     if (!Object.values(options.metadata).every((v) => typeof v === "string")) fail("metadata", JSON.stringify(options.metadata), "an object of string values (safetensors stores strings only)");

@@ -1,0 +1,2 @@
+export { importTorchWeights, exportTorchWeights } from "./torch-weights-file.js";
+export type { ImportTorchWeightsOptions, ExportTorchWeightsOptions } from "./torch-weights-file.js";
