@@ -117,7 +117,7 @@ describe("torch name maps", () => {
     const other = convNet({ inputShape: [8, 8, 3], filters: [4, 6], seed: 9 });
     expectError(() => loadTorchWeights(other, asFile(toTorchStateDict(encoder, { prefix: "backbone." }))), "Missing key(s)", '"0.weight"', 'Unexpected key(s)');
     expect(loadTorchWeights(other, asFile(toTorchStateDict(encoder, { prefix: "backbone." })), { prefix: "backbone." }).loaded.length).toBe(other.weights.length);
-    const perceptron = mlp({ inputDim: 5, hiddenDims: [7], outputDim: 3 });
+    const perceptron = mlp({ inputDim: 5, units: [7, 3] });
     expect([...toTorchStateDict(perceptron).entries()].map(([k, t]) => `${k}:${t.shape.join("x")}`).slice(0, 2)).toEqual(["0.weight:7x5", "1.weight:7"]);
     for (const m of [encoder, other, perceptron]) m.dispose();
   });
