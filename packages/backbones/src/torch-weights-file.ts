@@ -49,7 +49,7 @@ export async function importTorchWeights(options: ImportTorchWeightsOptions): Pr
   const inputShape = options.inputShape ?? (stem === "cifar" ? [32, 32, 3] : [224, 224, 3]);
   const model = resnet({ depth, stem, inputShape });
   try {
-    const report = loadTorchWeights(model, tensors, { names, prefix });
+    const report = loadTorchWeights(model, tensors, { names, prefix, source: weights });
     await saveBackbone(model, out);
     return { ...report, out };
   } finally {
@@ -73,7 +73,8 @@ export interface ExportTorchWeightsOptions {
  * Writes a saved backbone as a PyTorch state dict in safetensors (`contrastive export --model DIR --out F
  * [--names torchvision]`): a ResNet loads into torchvision's with `fc` replaced by `nn.Identity()` and
  * `load_state_dict(strict=True)`; a convNet or mlp into `scale-out/models.py`'s `from_metadata`. The
- * metadata holds `format: 'pt'` and `contrastive.backbone` (see `torchArchitecture`). Atomic write.
+ * metadata holds `format: 'pt'` and, for a ResNet or a tf.Sequential, `contrastive.backbone` (see
+ * `torchArchitecture`). Atomic write.
  *
  * @returns the file written and its number of tensors.
  * @throws {ContrastiveError} when the folder is not a saved backbone, or from `toTorchStateDict`.
@@ -88,7 +89,10 @@ export async function exportTorchWeights(options: ExportTorchWeightsOptions): Pr
   const backbone = await loadBackbone(directory);
   try {
     const stateDict = toTorchStateDict(backbone, { ...(names ? { names } : {}), ...(prefix ? { prefix } : {}) });
-    await writeSafetensorsFile(out, stateDict, { format: "pt", "contrastive.backbone": JSON.stringify(torchArchitecture(backbone)) });
+    const metadata: Record<string, string> = { format: "pt" };
+    const describable = backbone.model.getClassName() === "Sequential" || /^resnet(18|34|50)$/.test(backbone.name);
+    if (describable) metadata["contrastive.backbone"] = JSON.stringify(torchArchitecture(backbone));
+    await writeSafetensorsFile(out, stateDict, metadata);
     return { out, tensors: stateDict.size };
   } finally {
     backbone.dispose();

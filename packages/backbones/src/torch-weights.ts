@@ -37,7 +37,8 @@ function listKeys(keys: string[]): string {
  * `load_state_dict(strict=True)`: every variable must be present and no other key (under `prefix`)
  * may be; nothing is written unless every shape matches.
  *
- * @param strict false loads what matches and reports the rest. Default true.
+ * @param options.strict false loads what matches and reports the rest. Default true.
+ * @param options.source the file the tensors came from, named in errors.
  * @throws {ContrastiveError} listing the missing and unexpected keys (strict), or naming a tensor whose
  *   shape differs (both shapes) or whose dtype is not a float.
  * @example
@@ -45,7 +46,7 @@ function listKeys(keys: string[]): string {
  * const { tensors } = await readSafetensorsFile("resnet50.safetensors");
  * loadTorchWeights(encoder, tensors, { names: "torchvision" });
  */
-export function loadTorchWeights(target: TorchWeightsTarget, tensors: Safetensors["tensors"], options: TorchWeightsOptions & { strict?: boolean } = {}): TorchLoadReport {
+export function loadTorchWeights(target: TorchWeightsTarget, tensors: Safetensors["tensors"], options: TorchWeightsOptions & { strict?: boolean; source?: string } = {}): TorchLoadReport {
   const component = `loadTorchWeights(${target?.name ?? "?"})`;
   if (target?.model == null || !Array.isArray(target.model.layers)) {
     throw new ContrastiveError({ component: "loadTorchWeights", argument: "target", received: describeValue(target), expected: "a backbone or head with a tfjs-layers model (resnet, convNet, mlp, projectionHead, …)" });
@@ -54,22 +55,23 @@ export function loadTorchWeights(target: TorchWeightsTarget, tensors: Safetensor
     throw new ContrastiveError({ component, argument: "tensors", received: describeValue(tensors), expected: "the Map of tensors from readSafetensorsFile or parseSafetensors" });
   }
   const { strict = true, prefix = "" } = options;
+  const from = options.source === undefined ? "" : `${options.source} `;
   const layout = torchLayout(target.model, component, options);
   const known = new Set([...layout.parameters.map((p) => p.name), ...layout.counters]);
   const missing = layout.parameters.filter((p) => !tensors.has(p.name)).map((p) => p.name);
   const unexpected = [...tensors.keys()].filter((key) => key.startsWith(prefix) && !known.has(key) && !layout.optional(key) && !key.endsWith(".num_batches_tracked"));
   if (strict && (missing.length > 0 || unexpected.length > 0)) {
     const parts = [missing.length > 0 ? `Missing key(s): ${listKeys(missing)}` : "", unexpected.length > 0 ? `Unexpected key(s): ${listKeys(unexpected)}` : ""].filter(Boolean);
-    throw new ContrastiveError({ component, argument: "state dict", received: `${parts.join("; ")} (${tensors.size} tensors in the file)`, expected: `the ${layout.parameters.length} keys of ${target.name}${prefix ? ` under ${JSON.stringify(prefix)}` : ""} with names: '${options.names ?? "default"}' (pass another names, prefix, or strict: false)` });
+    throw new ContrastiveError({ component, argument: `${from}state dict`, received: `${parts.join("; ")} (${tensors.size} tensors in the file)`, expected: `the ${layout.parameters.length} keys of ${target.name}${prefix ? ` under ${JSON.stringify(prefix)}` : ""} with names: '${options.names ?? "default"}' (pass another names, prefix, or strict: false)` });
   }
   const present = layout.parameters.filter((p) => tensors.has(p.name));
   for (const parameter of present) {
     const tensor = tensors.get(parameter.name) as SafetensorsTensor;
     if (tensor.dtype === "I64") {
-      throw new ContrastiveError({ component, argument: `tensor ${JSON.stringify(parameter.name)}`, received: "dtype I64", expected: "a float tensor (F32, F16 or BF16)" });
+      throw new ContrastiveError({ component, argument: `${from}tensor ${JSON.stringify(parameter.name)}`, received: "dtype I64", expected: "a float tensor (F32, F16 or BF16)" });
     }
     if (tensor.shape.length !== parameter.shape.length || !tensor.shape.every((s, i) => s === parameter.shape[i])) {
-      throw new ContrastiveError({ component, argument: `tensor ${JSON.stringify(parameter.name)}`, received: `shape [${tensor.shape.join(", ")}] in the file`, expected: `shape [${parameter.shape.join(", ")}] as in ${target.name} (size mismatch: check depth, stem, input channels or names)` });
+      throw new ContrastiveError({ component, argument: `${from}tensor ${JSON.stringify(parameter.name)}`, received: `shape [${tensor.shape.join(", ")}] in the file`, expected: `shape [${parameter.shape.join(", ")}] as in ${target.name} (size mismatch: check depth, stem, input channels or names)` });
     }
   }
   for (const parameter of present) {
