@@ -11,8 +11,8 @@ import { useBackend } from "@contrastive/core/testing";
 import { projectionHead } from "@contrastive/heads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convNet } from "./conv-net.js";
-import { torchArchitecture } from "./torch-architecture.js";
-import { loadTorchWeights, toTorchStateDict } from "./torch-weights.js";
+import { exportTorchModules, importTorchModules } from "./torch-modules-file.js";
+import { toTorchStateDict } from "./torch-weights.js";
 
 const run = promisify(execFile);
 const python = "/usr/bin/python3";
@@ -36,11 +36,7 @@ describe.skipIf(!hasTorch)("scale-out: JS → PyTorch DDP (gloo, CPU) → JS", (
     const encoder = convNet({ inputShape: [16, 16, 3], filters: [8, 16], seed: 1 });
     const head = projectionHead({ inputDim: 16, hiddenDims: [16], outputDim: 8, seed: 2 });
     const init = join(root, "init.safetensors");
-    await writeSafetensorsFile(init, new Map([...toTorchStateDict(encoder, { prefix: "backbone." }), ...toTorchStateDict(head, { prefix: "head." })]), {
-      format: "pt",
-      "contrastive.backbone": JSON.stringify(torchArchitecture(encoder)),
-      "contrastive.head": JSON.stringify(torchArchitecture(head)),
-    });
+    await exportTorchModules(init, { backbone: encoder, head });
     const rng = createRng(5);
     const images = Float32Array.from({ length: 16 * 16 * 16 * 3 }, () => rng.next());
     await writeSafetensorsFile(join(root, "images.safetensors"), { images: { shape: [16, 16, 16, 3], values: images } });
@@ -58,11 +54,10 @@ describe.skipIf(!hasTorch)("scale-out: JS → PyTorch DDP (gloo, CPU) → JS", (
     expect(gap).toBeLessThan(1e-5);
     expect(one[0]).toBeGreaterThan(0);
 
-    const trained = (await readSafetensorsFile(join(root, "trained-2.safetensors"))).tensors;
     const fresh = convNet({ inputShape: [16, 16, 3], filters: [8, 16], seed: 7 });
     const freshHead = projectionHead({ inputDim: 16, hiddenDims: [16], outputDim: 8, seed: 8 });
-    expect(loadTorchWeights(fresh, trained, { prefix: "backbone." }).missing).toEqual([]);
-    expect(loadTorchWeights(freshHead, trained, { prefix: "head." }).missing).toEqual([]);
+    const reports = await importTorchModules(join(root, "trained-2.safetensors"), { backbone: fresh, head: freshHead });
+    expect(reports.head?.loaded.length).toBe(freshHead.weights.length);
     const initial = toTorchStateDict(encoder).get("0.weight")?.values as Float32Array;
     const after = toTorchStateDict(fresh).get("0.weight")?.values as Float32Array;
     expect(after.some((v, i) => v !== initial[i])).toBe(true); // training moved the weights
