@@ -72,11 +72,14 @@ def parse():
     parser.add_argument("--out", required=True)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=256, help="global batch (all ranks together)")
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="SGD with momentum 0.9 (SimCLR's LARS without the layer-wise scaling) or Adam")
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--weight-decay", type=float, default=1e-6)
     parser.add_argument("--temperature", type=float, default=0.5)
     parser.add_argument("--strength", type=float, default=1.0, help="colour strength (0.5 for CIFAR-10)")
     parser.add_argument("--blur", action=argparse.BooleanOptionalAction, default=None, help="default: on above 32×32")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="float64 to check 1 vs N processes exactly (files stay float32)")
     parser.add_argument("--backend", default=None, help="gloo (CPU) or nccl (GPU); default nccl when CUDA is present")
     parser.add_argument("--features-images", help="safetensors 'images' to embed with the trained backbone (eval mode)")
     parser.add_argument("--features-out", help="where to write those features ('features' [N, d])")
@@ -102,11 +105,13 @@ def main():
     tensors, metadata = load_file(args.init)
     model = SimCLR(from_metadata(metadata["contrastive.backbone"]), from_metadata(metadata["contrastive.head"]))
     model.load_state_dict(tensors, strict=True)
-    model = convert_batch_norms(model).to(device)
+    dtype = getattr(torch, args.dtype)
+    model = convert_batch_norms(model).to(device=device, dtype=dtype)
     trained = nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None) if distributed else model
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = (torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=args.weight_decay) if args.optimizer == "sgd"
+                 else torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay))
 
-    images = load_images(args.images)
+    images = load_images(args.images).to(dtype)
     size = tuple(images.shape[-2:])
     augment = simclr_augment(size, args.strength, args.blur if args.blur is not None else min(size) > 32)
     share = args.batch_size // world
@@ -135,12 +140,12 @@ def main():
             print(json.dumps({"step": step, "loss": loss.item(), "world": world}), flush=True)
 
     if rank == 0:
-        state = {name: tensor for name, tensor in model.state_dict().items()}
+        state = {name: tensor.float() if tensor.is_floating_point() else tensor for name, tensor in model.state_dict().items()}
         save_file(state, args.out, metadata)
         if args.features_images and args.features_out:
             model.eval()
             with torch.no_grad():
-                features = model.backbone(load_images(args.features_images).to(device)).cpu()
+                features = model.backbone(load_images(args.features_images).to(device=device, dtype=dtype)).float().cpu()
             save_file({"features": features}, args.features_out)
     if distributed:
         dist.barrier()
