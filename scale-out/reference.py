@@ -2,8 +2,9 @@
 
   python3 scale-out/reference.py torchvision --depth 18 --out DIR
       writes DIR/weights.safetensors (a torchvision ResNet with seeded random weights, random batch-norm
-      statistics, `fc` and `num_batches_tracked` included) and DIR/reference.safetensors ('images'
-      [2, 64, 64, 3] NHWC, 'features' [2, d] from the model in eval mode with fc = Identity).
+      statistics, `fc` and `num_batches_tracked` included), DIR/reference.safetensors ('images'
+      [2, 64, 64, 3] NHWC, 'features' [2, d] from the model in eval mode with fc = Identity) and
+      DIR/half.safetensors (F16 and BF16 values with torch's float32 readings of them).
   python3 scale-out/reference.py features --weights FILE --images FILE --out FILE
       loads FILE (exported by JS) strictly into torchvision's ResNet (fc dropped) or models.from_metadata,
       and writes the eval-mode 'features' of the images.
@@ -41,6 +42,11 @@ def torchvision_reference(args):
     with torch.no_grad():
         features = model(images)
     save_file({"images": images.permute(0, 2, 3, 1).contiguous(), "features": features}, f"{args.out}/reference.safetensors")
+    # 16-bit copies of the features and of edge values (subnormals, ±inf, −0), and torch's own float32 readings of them
+    edges = torch.tensor([65504.0, 2.0 ** -24, 3e-6, 1e-40, float("inf"), float("-inf"), -0.0, 1 / 3])
+    values = torch.cat([features.flatten(), edges])
+    half, brain = values.half(), values.bfloat16()
+    save_file({"f16": half, "bf16": brain, "f16_as_f32": half.float(), "bf16_as_f32": brain.float()}, f"{args.out}/half.safetensors")
 
 
 def features_of_export(args):

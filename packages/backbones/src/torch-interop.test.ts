@@ -50,6 +50,10 @@ describe.skipIf(!hasTorch)("weights both ways with torchvision (eval-mode featur
       await mkdir(dir, { recursive: true });
       await run(python, [join(scaleOut, "reference.py"), "torchvision", "--depth", String(depth), "--out", dir], { cwd: scaleOut });
       const reference = await features(join(dir, "reference.safetensors"));
+      const half = (await readSafetensorsFile(join(dir, "half.safetensors"))).tensors;
+      expect([half.get("f16")?.dtype, half.get("bf16")?.dtype]).toEqual(["F16", "BF16"]);
+      expect(Array.from(half.get("f16")?.values as Float32Array)).toEqual(Array.from(half.get("f16_as_f32")?.values as Float32Array)); // torch's own decoding
+      expect(Array.from(half.get("bf16")?.values as Float32Array)).toEqual(Array.from(half.get("bf16_as_f32")?.values as Float32Array));
       const report = await importTorchWeights({ weights: join(dir, "weights.safetensors"), backbone: `resnet${depth}`, inputShape: [64, 64, 3], out: join(dir, "model") });
       expect(report.missing).toEqual([]);
       const before = tf.memory().numTensors;
@@ -76,6 +80,6 @@ describe.skipIf(!hasTorch)("weights both ways with torchvision (eval-mode featur
       encoder.dispose();
       mine.dispose();
       expect(tf.memory().numTensors).toBe(before);
-    });
+    }, 300_000);
   }
 });
