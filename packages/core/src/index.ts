@@ -36,3 +36,6 @@ export { trainableFromLayersModel } from "./layers-adapter.js";
 export type { LayersModelLike } from "./layers-adapter.js";
 export { importOptional, lazyOptional } from "./optional-module.js";
 export type { OptionalModuleOptions } from "./optional-module.js";
+export { parseSafetensors, serializeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from "./safetensors.js";
+export type { Safetensors, SafetensorsTensor, SafetensorsInput } from "./safetensors.js";
+export { float16ToFloat32, bfloat16ToFloat32 } from "./half-float.js";

@@ -10,3 +10,4 @@ export { confinePath } from "./confine-path.js";
 export type { ConfineOptions } from "./confine-path.js";
 export { writeFileDurably } from "./durable-write.js";
 export { sha256Hex } from "./checksum.js";
+export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
