@@ -23,7 +23,7 @@ export function readmeFiles(root: string): string[] {
 export function shellCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/^```(?:sh|bash|shell)\s*\n([\s\S]*?)^```/gm)) {
-    const joined = (block[1] as string).replace(/\\\n\s*/g, " ");
+    const joined = (block[1] as string).replace(/[ \t]*\\\n\s*/g, " ");
     for (const line of joined.split("\n")) {
       const command = line.replace(/(^|\s)#.*$/, "").trim().replace(/^\$\s+/, "");
       if (command !== "") commands.push(command);
