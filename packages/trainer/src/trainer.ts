@@ -60,7 +60,7 @@ export interface FitOptions {
   useLabels?: boolean;
   /** Epoch to start from (when resuming). Default 0. */
   initialEpoch?: number;
-  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3. */
+  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3 with an image augmentation, 1 with a tensor one (its views are made in the step). */
   prefetch?: number;
 }
 
@@ -207,7 +207,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
 
   async function fit(fitOptions: FitOptions): Promise<TrainingHistory> {
-    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = 3 } = fitOptions;
+    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = takesImages(augment) ? 3 : 1 } = fitOptions;
     await ensureGradients();
     if (!Number.isInteger(epochs) || epochs < 1) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "epochs", received: describeValue(epochs), expected: "an integer ≥ 1" });
