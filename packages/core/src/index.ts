@@ -19,6 +19,8 @@ export type {
   BankContext,
   BankState,
   DataSource,
+  RawImage,
+  ImageViewsAugmentation,
   StepInfo,
   EpochInfo,
   Callback,

@@ -26,6 +26,8 @@ export interface ImageFolderOptions {
   maxPixels?: number;
   /** Files decoded at once in a read. Default 4 (libuv's thread pool): a read holds at most concurrency × maxPixels × channels bytes of decoded pixels. */
   concurrency?: number;
+  /** Decode once: keep each image's decoded pixels (at its own size) after its first `readImages`, so later epochs make their views from memory. Costs height × width × channels bytes per image. Default false. */
+  cache?: boolean;
   /** Receives the warnings of `onError: 'skip'`. Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -65,7 +67,7 @@ export interface ImageFolder extends DataSource {
  */
 export function imageFolder(root: string, options: ImageFolderOptions = {}): ImageFolder {
   const component = `imageFolder(${root})`;
-  const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, onWarning = (m: string) => console.warn(m) } = options ?? {};
+  const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, cache = false, onWarning = (m: string) => console.warn(m) } = options ?? {};
   const { maxPixels = DEFAULT_MAX_PIXELS, concurrency = 4 } = options ?? {};
   if (!(maxPixels === Number.POSITIVE_INFINITY || (Number.isInteger(maxPixels) && maxPixels >= 1))) throw new ContrastiveError({ component, argument: "maxPixels", received: describeValue(maxPixels), expected: `an integer ≥ 1 (width × height), e.g. ${DEFAULT_MAX_PIXELS}, or Infinity` });
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new ContrastiveError({ component, argument: "concurrency", received: describeValue(concurrency), expected: "an integer ≥ 1, e.g. 4" });
@@ -95,13 +97,19 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Ima
     throw new ContrastiveError({ component, argument: "root", received: `a folder with no ${endings.join(" ")} files${labelled ? " in class subfolders" : ""}`, expected: labelled ? "root/<class>/<image> files (or labelled: false)" : "a folder holding images" });
   }
   const skipped = new Set<string>();
+  const decoded = new Map<number, RawImage>();
   const readImages = async (indices: Int32Array | number[], resize?: readonly [number, number]) => {
     const picked = checkIndices(`${component}.read`, indices, files.length);
     const results = await mapWithConcurrency(Array.from(picked), concurrency, async (index) => {
       const path = files[index] as string;
       if (skipped.has(path)) return undefined;
       try {
-        return await decodeFile(path, channels, resize, maxPixels);
+        if (!cache || resize !== undefined) return await decodeFile(path, channels, resize, maxPixels);
+        const known = decoded.get(index);
+        if (known !== undefined) return known;
+        const image = await decodeFile(path, channels, undefined, maxPixels);
+        decoded.set(index, image);
+        return image;
       } catch (cause) {
         const reason = (cause as Error).message;
         if (onError === "raise" && ContrastiveError.isInstance(cause)) throw cause;

@@ -7,6 +7,7 @@ import {
   type DataSource,
   type EpochInfo,
   type Head,
+  type ImageViewsAugmentation,
   type Loss,
   type NegativeBank,
   NonFiniteError,
@@ -16,6 +17,7 @@ import {
   describeValue,
   ensureGradients,
 } from "@contrastive/core";
+import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 import { type StepComponents, runStep } from "./training-step.js";
 
@@ -29,8 +31,13 @@ export interface TrainerOptions {
   loss: Loss;
   /** Any tfjs optimizer, e.g. `tf.train.adam(1e-3)`. */
   optimizer: tf.Optimizer;
-  /** Makes the V views of a batch of images, e.g. `multiView(2, simclrMnistAugment())`. */
-  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
+  /**
+   * Makes the V views of a batch. A tensor augmentation, e.g. `multiView(2, simclrMnistAugment())`, for
+   * in-memory data (views made on the training thread, in the step); or an image augmentation,
+   * `image.imageBatch(image.multiView(2, image.simclrAugment({ size: [64, 64] })))`, for an image source
+   * such as `imageFolder(root)` (decoded and augmented by libvips on the thread pool, prefetched).
+   */
+  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]> | ImageViewsAugmentation;
   /** Seed of the augmentation randomness (the sampler and the weights have their own). Default 0. */
   seed?: number;
   /** Hooks called during `fit`. */
@@ -66,6 +73,8 @@ export interface FitOptions {
   useLabels?: boolean;
   /** Epoch to start from (when resuming). Default 0. */
   initialEpoch?: number;
+  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3 with an image augmentation, 1 with a tensor one (its views are made in the step). */
+  prefetch?: number;
 }
 
 /** What {@link Trainer.fit} returns. */
@@ -98,8 +107,16 @@ export interface Trainer {
    *   that update has been applied; resume from the last checkpoint.
    * @throws {ContrastiveError} naming the loss when its `compute()` does not return a scalar, or (with
    *   `checkLeaks`) when it leaks tensors.
+   * @throws {ContrastiveError} with an image augmentation (asynchronous): use `fit`, or `stepViews`.
    */
   step(images: tf.Tensor4D, options?: StepOptions): number;
+  /**
+   * One optimisation step on ready views (V tensors `[N, H, W, C]`, e.g. from an image augmentation or
+   * `@contrastive/data`'s `loader`): backbone → head → loss → update, as `step` after its augmentation.
+   * Returns the loss; the views are not disposed.
+   * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
+   */
+  stepViews(views: tf.Tensor4D[], options?: Omit<StepOptions, "rng">): number;
   /** Trains for `epochs` epochs, calling the callbacks. */
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
@@ -140,7 +157,6 @@ export function createTrainer(options: TrainerOptions): Trainer {
     head,
     loss,
     optimizer,
-    augment,
     negatives,
     momentum,
     checkLeaks: options.checkLeaks ?? (env.NODE_ENV === "test" || env.VITEST !== undefined),
@@ -149,17 +165,42 @@ export function createTrainer(options: TrainerOptions): Trainer {
   let steps = 0;
 
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
+    if (takesImages(augment)) {
+      throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `'${augment.name}', which makes views from decoded images asynchronously`, expected: "fit({ data: imageFolder(root), … }), or stepViews(await augment.apply(images, rng)); step() takes a tensor augmentation" });
+    }
+    const views = augment.apply(images, stepOptions.rng ?? directSteps);
+    try {
+      return stepViews(views, stepOptions);
+    } finally {
+      tf.dispose(views);
+    }
+  }
+
+  function stepViews(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): number {
     const { indices } = stepOptions;
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
     }
-    const value = runStep(components, { images, rng: stepOptions.rng ?? directSteps, labels: stepOptions.labels, indices, step: steps });
+    const value = runStep(components, { views, labels: stepOptions.labels, indices, step: steps });
     steps++;
     return value;
   }
 
+  /** One step on a prepared batch (its views made now for a tensor augmentation); disposes the batch. */
+  function trainOn(batch: PreparedBatch, labelsOfData: Int32Array | undefined): number {
+    let views: tf.Tensor4D[] = [];
+    try {
+      views = batch.views();
+      const labels = labelsOfData ? Int32Array.from(batch.indices, (i) => labelsOfData[i] as number) : undefined;
+      return stepViews(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
+    } finally {
+      tf.dispose(views);
+      batch.dispose();
+    }
+  }
+
   async function fit(fitOptions: FitOptions): Promise<TrainingHistory> {
-    const { data, sampler, epochs, useLabels = false, initialEpoch = 0 } = fitOptions;
+    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = takesImages(augment) ? 3 : 1 } = fitOptions;
     await ensureGradients();
     if (!Number.isInteger(epochs) || epochs < 1) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "epochs", received: describeValue(epochs), expected: "an integer ≥ 1" });
@@ -167,50 +208,55 @@ export function createTrainer(options: TrainerOptions): Trainer {
     if (useLabels && !data.labels) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "useLabels", received: `true with data '${data.name}' that has no labels`, expected: "false, or a data source with labels" });
     }
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new ContrastiveError({ component: "trainer.fit", argument: "prefetch", received: describeValue(prefetch), expected: "an integer ≥ 1" });
+    }
+    const prepare = batchViews(augment, data); // refuses a data/augment mismatch before the first step
     stopRequested = false;
     const stepsPerEpoch = sampler.batchesPerEpoch();
     const history: TrainingHistory = { epochs: [], stopped: false };
     for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, stepsPerEpoch });
-    for (let epoch = initialEpoch; epoch < epochs && !stopRequested; epoch++) {
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-      const started = performance.now();
-      let examples = 0;
-      let lossSum = 0;
-      let steps = 0;
-      const batches = [...sampler.batches(epoch)];
-      let pending: Promise<tf.Tensor> | undefined = batches.length > 0 ? Promise.resolve(data.read(batches[0] as Int32Array)) : undefined;
-      try {
-        for (let b = 0; b < batches.length && !stopRequested; b++) {
-          const indices = batches[b] as Int32Array;
-          const images = (await pending) as tf.Tensor;
-          pending = b + 1 < batches.length ? Promise.resolve(data.read(batches[b + 1] as Int32Array)) : undefined;
-          let value: number;
-          try {
-            if (images.rank !== 4) {
-              throw new ContrastiveError({ component: "trainer.fit", argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });
-            }
-            const labels = useLabels ? Int32Array.from(indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
-            value = step(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), indices, ...(labels ? { labels } : {}) });
-          } finally {
-            images.dispose();
-          }
-          examples += indices.length;
+    // One plan over every epoch, so the queue prepares the next epoch's first batches during this one's last steps.
+    function* plan(): Generator<PlannedBatch> {
+      for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+        let position = 0;
+        for (const indices of sampler.batches(epoch)) yield { epoch, position: position++, indices };
+      }
+    }
+    const queue = batchQueue(plan(), ({ epoch, position, indices }) => prepare(indices, root.fork(`${epoch}:${position}`)), prefetch);
+    try {
+      for (let epoch = initialEpoch; epoch < epochs && !stopRequested; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
+        const started = performance.now();
+        let [examples, lossSum, steps, dataWaitMs] = [0, 0, 0, 0];
+        let waitStarted = performance.now();
+        while (!stopRequested && queue.peek()?.epoch === epoch) {
+          const { position: b, batch } = await queue.take();
+          const waited = performance.now() - waitStarted;
+          if (batch === undefined) continue; // every file of the batch was skipped
+          dataWaitMs += waited;
+          const stepStarted = performance.now();
+          const value = trainOn(batch, useLabels ? data.labels : undefined);
+          examples += batch.indices.length;
           lossSum += value;
           steps++;
+          const stepMs = performance.now() - stepStarted;
           const seconds = (performance.now() - started) / 1000;
           for (const cb of callbacks) {
-            if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds })) === false) stopRequested = true;
+            if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds, dataWaitMs: waited, stepMs })) === false) stopRequested = true;
           }
+          await yieldToEventLoop(); // lets the prepared batches' thread-pool work move on to its next stage
+          waitStarted = performance.now();
         }
-      } finally {
-        if (pending) (await pending).dispose();
+        const seconds = (performance.now() - started) / 1000;
+        const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds, dataWaitSeconds: dataWaitMs / 1000 };
+        history.epochs.push(info);
+        for (const cb of callbacks) {
+          if ((await cb.onEpochEnd?.(info)) === false) stopRequested = true;
+        }
       }
-      const seconds = (performance.now() - started) / 1000;
-      const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds };
-      history.epochs.push(info);
-      for (const cb of callbacks) {
-        if ((await cb.onEpochEnd?.(info)) === false) stopRequested = true;
-      }
+    } finally {
+      await queue.close();
     }
     history.stopped = stopRequested;
     for (const cb of callbacks) await cb.onTrainEnd?.({ epochs: history.epochs.length, stopped: stopRequested });
@@ -222,6 +268,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return variables();
     },
     step,
+    stepViews,
     fit,
     stop() {
       stopRequested = true;

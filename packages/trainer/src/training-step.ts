@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type Augmentation, type Backbone, ContrastiveError, type Head, type Loss, type NegativeBank, NonFiniteError, type Rng, describeValue } from "@contrastive/core";
+import { type Backbone, ContrastiveError, type Head, type Loss, type NegativeBank, NonFiniteError, describeValue } from "@contrastive/core";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 
 /** What one step uses: the trainer's components. */
@@ -8,7 +8,6 @@ export interface StepComponents {
   head?: Head | undefined;
   loss: Loss;
   optimizer: tf.Optimizer;
-  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
   negatives?: NegativeBank | undefined;
   momentum?: MomentumEncoder | undefined;
   /** Count tensors around each step and name a loss that leaks (see `TrainerOptions.checkLeaks`). */
@@ -21,8 +20,8 @@ export interface StepComponents {
 
 /** One step's inputs. */
 export interface StepInput {
-  images: tf.Tensor4D;
-  rng: Rng;
+  /** The V augmented views `[N, H, W, C]` (not disposed here); with a momentum encoder the last is its input. */
+  views: tf.Tensor4D[];
   labels?: Int32Array | undefined;
   indices?: Int32Array | undefined;
   /** Number of this step, named in errors. */
@@ -61,8 +60,7 @@ export function runStep(c: StepComponents, input: StepInput): number {
   let negativeShape: number[] | undefined;
   let completed = false;
   try {
-    const views = c.augment.apply(input.images, input.rng);
-    owned.push(...views);
+    const views = input.views;
     const online = momentum ? views.slice(0, -1) : views;
     if (online.length === 0) {
       throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `${views.length} view`, expected: "at least 2 views with a momentum encoder (the last one is its input)" });
