@@ -1,3 +1,4 @@
-// Node-only exports of @contrastive/data (file system, sharp). The main entry is being made environment-neutral.
-export { DEFAULT_MAX_PIXELS } from "./raw-image.js";
-export { mapWithConcurrency } from "./map-with-concurrency.js";
+/* @contrastive/data/node: data sets read from files (Node only). */
+export { cifar10 } from "./cifar10.js";
+export type { Cifar10, Cifar10Options } from "./cifar10.js";
+export type { RawImage } from "./raw-image.js";
