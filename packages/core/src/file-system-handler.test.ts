@@ -46,12 +46,18 @@ describe("fileSystemHandler", () => {
     model.dispose();
   });
 
-  it("overwrites a previous save in place", async () => {
+  it("overwrites a previous save, alternating the weights file name so model.json always names complete weights", async () => {
     const dir = join(root, "b");
     const model = smallModel();
     await model.save(fileSystemHandler(dir));
     await model.save(fileSystemHandler(dir));
+    // the second save never replaces the file the first model.json names: its weights go beside it
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(["model.json", expect.stringMatching(/^weights-[0-9a-f]{16}\.bin$/)]);
+    expect(JSON.parse(await readFile(join(dir, "model.json"), "utf8")).weightsManifest[0].paths).toEqual([`./${names[1]}`]);
+    await model.save(fileSystemHandler(dir));
     expect((await readdir(dir)).sort()).toEqual(["model.json", "weights.bin"]);
+    (await tfjs.loadLayersModel(fileSystemHandler(dir))).dispose();
     model.dispose();
   });
 

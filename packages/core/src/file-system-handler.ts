@@ -4,10 +4,15 @@ import { confinePath } from "./confine-path.js";
 import { writeFileDurably } from "./durable-write.js";
 import { ContrastiveError } from "./errors.js";
 import { withFileSystemFaults } from "./fs-fault.js";
+import { nextWeightsName, removeSuperseded } from "./weights-file-name.js";
 
 /** File names a {@link fileSystemHandler} writes in its directory. */
 export const MODEL_JSON = "model.json";
-/** The one weights file of a {@link fileSystemHandler} (tfjs's `weightsManifest` may list several when reading). */
+/**
+ * The weights file of a {@link fileSystemHandler}'s first save into a folder; a save over an existing model
+ * writes `weights-<16 hex>.bin` instead (alternating), so the model.json in place always names complete
+ * weights (tfjs's `weightsManifest` may list several files when reading).
+ */
 export const WEIGHTS_BIN = "weights.bin";
 
 const component = "fileSystemHandler";
@@ -52,8 +57,10 @@ type ChecksummedModelJSON = tf.io.ModelJSON & { checksums?: { sha256?: Record<st
 /**
  * A tfjs `IOHandler` that saves a model to a directory of the local file system as tfjs's standard
  * `model.json` + `weights.bin` and loads it back: Node has no `file://` handler without tfjs-node.
- * Saving is atomic: both files are written under temporary names, then renamed (weights first), so a
- * crash mid-save leaves the previous model intact. Loading checks that every weights file holds
+ * Saving is atomic: both files are written under temporary names and flushed; the weights are renamed to a
+ * name the current model.json does not use, then model.json is replaced by one rename (the commit) and
+ * only then is the old weights file removed, so a kill at any instant leaves the previous or the new model
+ * whole. Loading checks that every weights file holds
  * exactly the bytes its manifest announces and, for files it wrote, their SHA-256 (recorded in
  * `model.json` under `checksums.sha256`): a corrupted byte is refused with the path. A model.json
  * without checksums (older saves, other tools) is accepted with the size checks only. Loading reads
@@ -89,9 +96,11 @@ export function fileSystemHandler(directory: string, options: FileSystemHandlerO
         fs.mkdir(directory).catch((error: { code?: string }) => (error.code === "EEXIST" ? undefined : error.code === "ENOENT" ? fs.mkdir(directory, { recursive: true }) : Promise.reject(error))),
       );
       const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const sha256 = await sha256Hex(new Uint8Array(weights));
+      const weightsName = await nextWeightsName(directory, sha256, WEIGHTS_BIN);
       const modelJson: ChecksummedModelJSON = {
         modelTopology: artifacts.modelTopology as object,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [`./${weightsName}`], weights: artifacts.weightSpecs ?? [] }],
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
@@ -99,20 +108,22 @@ export function fileSystemHandler(directory: string, options: FileSystemHandlerO
         ...(artifacts.signature ? { signature: artifacts.signature } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
         ...(artifacts.modelInitializer ? { modelInitializer: artifacts.modelInitializer } : {}),
-        checksums: { sha256: { [`./${WEIGHTS_BIN}`]: await sha256Hex(new Uint8Array(weights)) } },
+        checksums: { sha256: { [`./${weightsName}`]: sha256 } },
       };
       const text = JSON.stringify(modelJson);
       const suffix = `.tmp-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      const weightsPath = join(directory, WEIGHTS_BIN);
+      const weightsPath = join(directory, weightsName);
       const jsonPath = join(directory, MODEL_JSON);
       try {
         await writeFileDurably(component, weightsPath + suffix, new Uint8Array(weights));
         await writeFileDurably(component, jsonPath + suffix, text);
+        // weights first, under a name the current model.json does not use; then model.json: the commit
         await withFileSystemFaults(component, "rename", weightsPath, () => fs.rename(weightsPath + suffix, weightsPath));
         await withFileSystemFaults(component, "rename", jsonPath, () => fs.rename(jsonPath + suffix, jsonPath));
       } finally {
         await Promise.all([fs.rm(weightsPath + suffix, { force: true }), fs.rm(jsonPath + suffix, { force: true })]);
       }
+      await removeSuperseded(directory, weightsName);
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),

@@ -132,6 +132,17 @@ describe("bank files", () => {
   });
 });
 
+describe("file-system faults while saving", () => {
+  it("ENOTDIR (a folder path through a file) names the operation and the path", async () => {
+    const file = join(root, "plain-file");
+    await writeFile(file, "x");
+    const model = tfjs.sequential();
+    model.add(tfjs.layers.dense({ units: 1, inputShape: [1] }));
+    await expect(model.save(fileSystemHandler(join(file, "model")))).rejects.toThrow(/fileSystemHandler: .*plain-file\/model must be a writable location with free space \(mkdir\); got ENOTDIR \(a path through something that is not a folder\)/);
+    model.dispose();
+  });
+});
+
 describe("fileSystemFault", () => {
   it("names the component, the operation, the path and the code", () => {
     const error = fileSystemFault("cifar10", "read", "/data/x.bin", Object.assign(new Error("boom"), { code: "ENOSPC" }));

@@ -48,7 +48,10 @@ export async function withLock<T>(directory: string, action: () => Promise<T>): 
     } catch (error) {
       if ((error as { code?: string }).code !== "EEXIST") throw fault("saveCheckpoint", "lock", lock, error);
       const holder = Number.parseInt(await fs.readFile(lock, "utf8").catch(() => ""), 10);
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+      const known = Number.isInteger(holder) && holder > 0;
+      // a lock without a pid is one whose writer was killed between creating and writing it, once it is a few seconds old
+      const orphan = !known && Date.now() - ((await fs.stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5_000;
+      if ((known && !alive(holder)) || orphan) {
         // take over a dead saver's lock: rename is atomic, so only one taker wins
         const trash = join(directory, `.lock.trash-${uniqueSuffix()}`);
         if (await fs.rename(lock, trash).then(() => true, () => false)) await fs.rm(trash, { force: true });

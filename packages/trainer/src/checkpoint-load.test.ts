@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -129,6 +130,21 @@ describe("loadCheckpoint validates everything before assigning anything", () => 
     saved.dispose();
   });
 
+  it("a save takes over the lock of a killed saver (dead pid, or no pid after a few seconds) and removes its temporary folder", async () => {
+    const saved = trained(4);
+    const dir = join(root, "locks");
+    await saveCheckpoint(dir, saved.parts, { epoch: 0 });
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number; // a pid that has exited
+    await writeFile(join(dir, ".lock"), String(dead));
+    await mkdir(join(dir, `.epoch-0001.tmp-${dead}-abc123`));
+    await saveCheckpoint(dir, saved.parts, { epoch: 1 });
+    await writeFile(join(dir, ".lock"), "");
+    await utimes(join(dir, ".lock"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await saveCheckpoint(dir, saved.parts, { epoch: 2 });
+    expect((await readdir(dir)).sort()).toEqual(["epoch-0001", "epoch-0002", "latest"]);
+    saved.dispose();
+  });
+
   it("saving an epoch again publishes a new folder, then removes the superseded one", async () => {
     const saved = trained(3);
     const dir = join(root, "again");
@@ -136,7 +152,6 @@ describe("loadCheckpoint validates everything before assigning anything", () => 
     const folder = await saveCheckpoint(dir, saved.parts, { epoch: 0 });
     expect(folder).toBe(join(dir, "epoch-0000-r1"));
     expect(await readFile(join(dir, "latest"), "utf8")).toBe("epoch-0000-r1");
-    const { readdir } = await import("node:fs/promises");
     expect((await readdir(dir)).sort()).toEqual(["epoch-0000-r1", "latest"]);
     saved.dispose();
   });

@@ -162,6 +162,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
     checkLeaks: options.checkLeaks ?? (env.NODE_ENV === "test" || env.VITEST !== undefined),
     maxWeightMagnitude: options.maxWeightMagnitude ?? 1e19,
   };
+  if (!(components.maxWeightMagnitude > 0)) {
+    throw new ContrastiveError({ component: "createTrainer", argument: "maxWeightMagnitude", received: describeValue(options.maxWeightMagnitude), expected: "a number > 0 (default 1e19), or Infinity to turn the divergence check off" });
+  }
   let steps = 0;
 
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {

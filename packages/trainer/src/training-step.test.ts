@@ -101,6 +101,13 @@ describe("divergence and misbehaving losses", () => {
     p.dispose();
   });
 
+  it("refuses a maxWeightMagnitude that is not a positive number", () => {
+    const p = pipeline(meanSquare("meanSquare"));
+    const augment = threeViews;
+    expect(() => createTrainer({ backbone: p.backbone, loss: meanSquare("m"), optimizer: tf.train.sgd(0.1), augment, maxWeightMagnitude: 0 })).toThrow(/createTrainer: maxWeightMagnitude must be a number > 0/);
+    p.dispose();
+  });
+
   it("names a custom loss that returns a non-scalar, leaking nothing", () => {
     const p = pipeline({ name: "perRow", compute: ({ views: [a] }) => tf.sum(a!, 1) as unknown as tf.Scalar });
     const x = images();

@@ -30,3 +30,4 @@ export { imageBatch } from "./image-batch.js";
 export type { ImageBatchAugmentation, ImageBatchOptions } from "./image-batch.js";
 export { runColorProgram, GRAY_WEIGHTS } from "./color-program.js";
 export type { ColorOperation, ColorProgram } from "./color-program.js";
+export { DEFAULT_MAX_PIXELS } from "./pixel-limit.js";
