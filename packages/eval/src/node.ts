@@ -1,0 +1,2 @@
+export { writeEmbeddings } from "./write-embeddings.js";
+export type { WriteEmbeddingsOptions } from "./write-embeddings.js";
