@@ -14,6 +14,8 @@ export interface FlagSpec {
 /** A command: its name, one-line summary, usage line and flags. */
 export interface CommandSpec {
   name: string;
+  /** One short line for the list of commands. */
+  short: string;
   summary: string;
   usage: string;
   flags: Record<string, FlagSpec>;

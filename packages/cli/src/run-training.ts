@@ -27,6 +27,8 @@ export interface RunInput {
   log: (line: string) => void;
   /** Title of the report. */
   title: string;
+  /** Most reference and query images of the kNN evaluation (default 4,000 and 1,000). */
+  evaluationLimits?: { maxReference: number; maxQueries: number };
 }
 
 /** What a run ends with (also the `--json` line). */
@@ -63,7 +65,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   const components = buildComponents(settings, input.overrides);
   const { backbone, head, optimizer } = components;
   const sampler = runSampler(settings, train, components.useLabels);
-  const sets = evaluationSets(train, input.test);
+  const sets = evaluationSets(train, input.test, input.evaluationLimits);
   log(`data: ${train.size} images${train.classNames?.length ? ` in ${train.classNames.length} classes` : ", unlabelled"}; ${sampler.batchesPerEpoch()} steps of ${settings.batchSize} per epoch${sets ? `; kNN on ${sets.description}` : ""}`);
 
   let initialEpoch = 0;

@@ -17,7 +17,7 @@ const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;",
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 main{max-width:1080px;margin:0 auto;padding:24px}h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:0 0 10px}
-.sub{color:#5b6475;margin:0 0 18px}.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-bottom:18px}
+.sub{color:#5b6475;margin:0 0 18px}.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:10px;margin-bottom:18px}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px #0001}.card b{display:block;font-size:20px}.card span{color:#5b6475;font-size:12px}
 .panel{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 2px #0001;margin-bottom:18px}.row{display:grid;grid-template-columns:1fr 1fr;gap:18px}
 svg.chart{width:100%;height:auto;display:block}.title{font-weight:600;font-size:13px}.tick,.legend,.label{font-size:11px;fill:#5b6475}.legend{fill:#1d2330}
@@ -34,13 +34,13 @@ export function renderReport(content: ReportContent): string {
   const epochs = metrics.filter((m) => m.type === "epoch");
   const baselines = metrics.filter((m) => m.type === "baseline");
   const x = (m: (typeof steps)[number]) => m.globalStep + 1;
-  const loss = lineChart({ title: "Training loss", xLabel: "step", yLabel: "loss", series: [{ name: `loss (${settings.loss})`, color: PALETTE[0] as string, points: steps.map((m) => [x(m), m.loss]) }] });
-  const rate = lineChart({ title: "Learning rate", xLabel: "step", yLabel: "learning rate", series: [{ name: "learning rate", color: PALETTE[3] as string, points: steps.map((m) => [x(m), m.learningRate]) }] });
+  const loss = lineChart({ title: "Training loss", xLabel: "step", yLabel: "loss", integerX: true, series: [{ name: `loss (${settings.loss})`, color: PALETTE[0] as string, points: steps.map((m) => [x(m), m.loss]) }] });
+  const rate = lineChart({ title: "Learning rate", xLabel: "step", yLabel: "learning rate", integerX: true, series: [{ name: "learning rate", color: PALETTE[3] as string, points: steps.map((m) => [x(m), m.learningRate]) }] });
   const knnSeries: Series[] = [
     { name: "trained encoder", color: PALETTE[0] as string, points: epochs.filter((e) => e.knnAccuracy !== undefined).map((e) => [e.epoch + 1, e.knnAccuracy as number]) },
     ...baselines.map((b, i): Series => ({ name: b.name, color: PALETTE[i + 1] as string, dashed: true, points: [[1, b.knnAccuracy]] })),
   ];
-  const knn = lineChart({ title: "Weighted kNN accuracy per epoch", xLabel: "epoch", yLabel: "accuracy", series: knnSeries, yRange: [0, 1] });
+  const knn = lineChart({ title: "Weighted kNN accuracy per epoch", xLabel: "epoch", yLabel: "accuracy", series: knnSeries, yRange: [0, 1], integerX: true });
   const last = epochs.at(-1);
   const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
   const images = epochs.reduce((s, e) => s + e.imagesPerSecond * e.seconds, 0);
@@ -58,7 +58,7 @@ export function renderReport(content: ReportContent): string {
   const name = (label: number) => escape(classNames[label] ?? String(label));
   const grid = content.neighbours
     ? `<table class="nn"><tr><td>query</td>${content.neighbours[0]!.matches.map((_, j) => `<td>${j + 1}</td>`).join("")}</tr>${content.neighbours
-        .map((row) => `<tr><td><img class="query" src="${row.image}" alt="${name(row.label)}">${name(row.label)}</td>${row.matches.map((m) => `<td><img class="${m.label === row.label ? "same" : "other"}" src="${m.image}" alt="${name(m.label)}">${name(m.label)} ${m.similarity.toFixed(2)}</td>`).join("")}</tr>`)
+        .map((row) => `<tr><td><img class="query" src="${row.image}" alt="${name(row.label)}">${name(row.label)}</td>${row.matches.map((m) => `<td><img class="${m.label === row.label ? "same" : "other"}" src="${m.image}" alt="${name(m.label)}">${name(m.label)} ${m.similarity.toFixed(3)}</td>`).join("")}</tr>`)
         .join("")}</table><p class="note">Nearest training images by cosine similarity of the encoder's features; green: same class as the query, red: another class.</p>`
     : "";
   const settingsList = Object.entries(settings).map(([key, value]) => `<dt>${escape(key)}</dt><dd>${escape(String(value))}</dd>`).join("");

@@ -8,20 +8,30 @@ export interface Series {
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
-const tick = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : Number(v.toPrecision(2)).toString());
-
-function ticks(low: number, high: number, count = 5): number[] {
-  if (high === low) return [low];
-  return Array.from({ length: count }, (_, i) => low + ((high - low) * i) / (count - 1));
+/** Round tick values (1, 2 or 5 × 10^k apart) covering [low, high]; integers when `integer`. */
+export function niceTicks(low: number, high: number, count = 5, integer = false): number[] {
+  if (!(high > low)) return [low];
+  const raw = (high - low) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  let step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  if (integer) step = Math.max(1, Math.round(step));
+  const ticks: number[] = [];
+  for (let v = Math.ceil(low / step - 1e-9) * step; v <= high + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
 }
+
+const tick = (v: number, step: number) => {
+  const decimals = Math.max(0, -Math.floor(Math.log10(step || 1)));
+  return Math.abs(v) >= 1e-4 || v === 0 ? v.toFixed(Math.min(decimals, 8)) : v.toExponential(1);
+};
 
 /**
  * An inline SVG line chart with axes, ticks, a legend and one `<path>` per series (a dot per point
  * when a series has few points). The y range comes from the data unless `yRange` is given.
  */
-export function lineChart(options: { title: string; xLabel: string; yLabel: string; series: Series[]; yRange?: [number, number]; width?: number; height?: number }): string {
+export function lineChart(options: { title: string; xLabel: string; yLabel: string; series: Series[]; yRange?: [number, number]; integerX?: boolean; width?: number; height?: number }): string {
   const { title, xLabel, yLabel, series, width = 460, height = 260 } = options;
-  const margin = { left: 56, right: 16, top: 28, bottom: 40 };
+  const margin = { left: 62, right: 16, top: 48, bottom: 40 };
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img"><text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty">${escape(title)}: no data</text></svg>`;
   const xs = all.map((p) => p[0]);
@@ -34,19 +44,24 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   if (!options.yRange) [y0, y1] = [y0 - pad, y1 + pad];
   const px = (x: number) => margin.left + ((x - x0) / (x1 - x0)) * (width - margin.left - margin.right);
   const py = (y: number) => height - margin.bottom - ((y - y0) / (y1 - y0)) * (height - margin.top - margin.bottom);
-  const grid = ticks(y0, y1).map((v) => `<line class="grid" x1="${margin.left}" x2="${width - margin.right}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}"/><text class="tick" x="${margin.left - 6}" y="${(py(v) + 4).toFixed(1)}" text-anchor="end">${tick(v)}</text>`);
-  const xTicks = ticks(x0, x1).map((v) => `<text class="tick" x="${px(v).toFixed(1)}" y="${height - margin.bottom + 16}" text-anchor="middle">${tick(v)}</text>`);
+  const yTicks = niceTicks(y0, y1);
+  const xTicks = niceTicks(x0, x1, 6, options.integerX);
+  const yStep = (yTicks[1] ?? yTicks[0]! * 2) - yTicks[0]!;
+  const xStep = (xTicks[1] ?? xTicks[0]! * 2) - xTicks[0]!;
+  const grid = yTicks.map((v) => `<line class="grid" x1="${margin.left}" x2="${width - margin.right}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}"/><text class="tick" x="${margin.left - 6}" y="${(py(v) + 4).toFixed(1)}" text-anchor="end">${tick(v, yStep)}</text>`);
+  const xLabels = xTicks.map((v) => `<text class="tick" x="${px(v).toFixed(1)}" y="${height - margin.bottom + 16}" text-anchor="middle">${tick(v, xStep)}</text>`);
   const curves = series.map((s) => {
     const points = s.dashed && s.points.length === 1 ? [[x0, s.points[0]![1]], [x1, s.points[0]![1]]] : s.points;
     const d = points.map(([x, y], i) => `${i === 0 ? "M" : "L"}${px(x as number).toFixed(1)},${py(y as number).toFixed(1)}`).join("");
     const dots = !s.dashed && s.points.length <= 30 ? s.points.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"/>`).join("") : "";
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>${dots}`;
   });
-  const legend = series.map((s, i) => `<g transform="translate(${margin.left + 8},${margin.top + 6 + i * 16})"><line x1="0" x2="18" y1="0" y2="0" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/><text class="legend" x="24" y="4">${escape(s.name)}</text></g>`);
+  let legendX = margin.left;
+  const legend = series.map((s) => `<g transform="translate(${(legendX += s.name.length * 6 + 40) - s.name.length * 6 - 40},36)"><line x1="0" x2="18" y1="0" y2="0" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/><text class="legend" x="24" y="4">${escape(s.name)}</text></g>`);
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}">
-<text class="title" x="${margin.left}" y="18">${escape(title)}</text>${grid.join("")}${xTicks.join("")}
+<text class="title" x="${margin.left}" y="18">${escape(title)}</text>${grid.join("")}${xLabels.join("")}
 <line class="axis" x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}"/><line class="axis" x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${height - margin.bottom}"/>
-<text class="label" x="${(margin.left + width - margin.right) / 2}" y="${height - 6}" text-anchor="middle">${escape(xLabel)}</text><text class="label" transform="translate(14,${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>
+<text class="label" x="${(margin.left + width - margin.right) / 2}" y="${height - 6}" text-anchor="middle">${escape(xLabel)}</text><text class="label" transform="translate(12,${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>
 ${curves.join("\n")}${legend.join("")}</svg>`;
 }
 
