@@ -9,3 +9,5 @@ export { encodeJsonl, encodeCsv } from "./encode-rows.js";
 export type { EmbeddingRow } from "./encode-rows.js";
 export { retrievalMetrics } from "./retrieval-metrics.js";
 export type { RetrievalMetricsOptions, RetrievalMetricsResult } from "./retrieval-metrics.js";
+export { linearProbe } from "./linear-probe.js";
+export type { LinearProbeOptions, LinearProbeResult } from "./linear-probe.js";

@@ -71,10 +71,11 @@ export async function retrievalMetrics(embeddings: tf.Tensor2D, labels: Int32Arr
   const k = Math.min(rows, maxR + self);
 
   // Scores where larger is nearer: cosine similarity, or −‖q − r‖² = 2 q·r − ‖r‖² (− ‖q‖², constant per query).
-  const [referenceT, referenceNorms] = tf.tidy(() => {
+  const referenceT = tf.tidy(() => {
     const x = tf.cast(embeddings, "float32") as tf.Tensor2D;
-    return distance === "cosine" ? [tf.transpose(l2Normalize(x)), null] : [tf.transpose(x), tf.reshape(tf.sum(tf.square(x), 1), [1, rows])];
+    return tf.transpose(distance === "cosine" ? l2Normalize(x) : x);
   });
+  const referenceNorms = distance === "cosine" ? null : tf.tidy(() => tf.reshape(tf.sum(tf.square(tf.cast(embeddings, "float32")), 1), [1, rows]));
   let precisionSum = 0, rPrecisionSum = 0, mapSum = 0, queries = 0;
   try {
     for (let start = 0; start < rows; start += batchSize) {
