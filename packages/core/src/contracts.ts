@@ -33,6 +33,31 @@ export interface Augmentation<In = tf.Tensor4D, Out = tf.Tensor4D> {
   apply(input: In, rng: Rng): Out;
 }
 
+/**
+ * Decoded pixels of one image: `height × width × channels` bytes in HWC order, as libvips writes them.
+ * What an image source's `readImages` returns and what an {@link ImageViewsAugmentation} takes.
+ */
+export interface RawImage {
+  readonly data: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  /** 1 (grey) or 3 (RGB). */
+  readonly channels: number;
+}
+
+/**
+ * An augmentation that makes the V views of a batch from decoded images, asynchronously (libvips on
+ * the libuv thread pool, as `@contrastive/augment`'s `image.imageBatch(…)`), so a training loop can
+ * prepare the next batches while it trains on this one. It takes a {@link DataSource} with `readImages`.
+ */
+export interface ImageViewsAugmentation {
+  readonly name: string;
+  /** Tells a training loop to hand it decoded images (`readImages`), not a tensor batch. */
+  readonly input: "images";
+  /** V float32 tensors `[N, H, W, C]`, row i of each being image i; the caller disposes them. */
+  apply(images: readonly RawImage[], rng: Rng): Promise<tf.Tensor4D[]>;
+}
+
 /** Options of a forward pass. */
 export interface ForwardOptions {
   /** True while training (batch norm uses batch statistics and updates its running averages). */
@@ -171,6 +196,11 @@ export interface DataSource {
   readonly labels?: Int32Array;
   /** The examples at `indices`, stacked: [indices.length, ...exampleShape]. */
   read(indices: Int32Array | number[]): tf.Tensor | Promise<tf.Tensor>;
+  /**
+   * Image sources only (image folders, CIFAR-10): the decoded images at `indices`, for an
+   * {@link ImageViewsAugmentation}; `indices` of the result are those that decoded.
+   */
+  readImages?(indices: Int32Array): Promise<{ images: RawImage[]; indices: Int32Array }>;
 }
 
 /** What a training loop reports to its callbacks after each step. */
@@ -181,6 +211,10 @@ export interface StepInfo {
   loss: number;
   examples: number;
   seconds: number;
+  /** Milliseconds the loop waited for this step's batch (read and views) after the previous step ended: 0 when prefetching kept up. */
+  dataWaitMs?: number;
+  /** Milliseconds of this step's own work (views of a tensor augmentation, forward, backward, update). */
+  stepMs?: number;
 }
 
 /** What a training loop reports after each epoch. */
@@ -191,6 +225,8 @@ export interface EpochInfo {
   examples: number;
   seconds: number;
   examplesPerSecond: number;
+  /** Seconds of the epoch spent waiting for data (the sum of the steps' `dataWaitMs`, in seconds). */
+  dataWaitSeconds?: number;
 }
 
 /** Hooks into a training loop. Every method is optional; returning `false` from `onStepEnd` stops training. */

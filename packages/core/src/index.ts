@@ -15,6 +15,8 @@ export type {
   BankContext,
   BankState,
   DataSource,
+  RawImage,
+  ImageViewsAugmentation,
   StepInfo,
   EpochInfo,
   Callback,

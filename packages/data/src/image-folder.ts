@@ -18,6 +18,8 @@ export interface ImageFolderOptions {
   size?: readonly [number, number];
   /** Channels to decode to, 3 (RGB) or 1 (grey). Default 3. */
   channels?: 1 | 3;
+  /** Decode once: keep each image's decoded pixels (at its own size) after its first `readImages`, so later epochs make their views from memory. Costs height × width × channels bytes per image. Default false. */
+  cache?: boolean;
   /** Receives the warnings of `onError: 'skip'`. Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -57,7 +59,7 @@ export interface ImageFolder extends DataSource {
  */
 export function imageFolder(root: string, options: ImageFolderOptions = {}): ImageFolder {
   const component = `imageFolder(${root})`;
-  const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, onWarning = (m: string) => console.warn(m) } = options ?? {};
+  const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, cache = false, onWarning = (m: string) => console.warn(m) } = options ?? {};
   if (onError !== "skip" && onError !== "raise") throw new ContrastiveError({ component, argument: "onError", received: describeValue(onError), expected: "'skip' or 'raise'" });
   if (channels !== 1 && channels !== 3) throw new ContrastiveError({ component, argument: "channels", received: describeValue(channels), expected: "1 or 3" });
   if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((s) => Number.isInteger(s) && s >= 1))) {
@@ -84,13 +86,19 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Ima
     throw new ContrastiveError({ component, argument: "root", received: `a folder with no ${endings.join(" ")} files${labelled ? " in class subfolders" : ""}`, expected: labelled ? "root/<class>/<image> files (or labelled: false)" : "a folder holding images" });
   }
   const skipped = new Set<string>();
+  const decoded = new Map<number, RawImage>();
   const readImages = async (indices: Int32Array | number[], resize?: readonly [number, number]) => {
     const picked = checkIndices(`${component}.read`, indices, files.length);
     const results = await Promise.all(Array.from(picked, async (index) => {
       const path = files[index] as string;
       if (skipped.has(path)) return undefined;
       try {
-        return await decodeFile(path, channels, resize);
+        if (!cache || resize !== undefined) return await decodeFile(path, channels, resize);
+        const known = decoded.get(index);
+        if (known !== undefined) return known;
+        const image = await decodeFile(path, channels);
+        decoded.set(index, image);
+        return image;
       } catch (cause) {
         const reason = (cause as Error).message;
         if (onError === "raise") throw new ContrastiveError({ component, argument: "file", received: `${path}, which failed to decode (${reason})`, expected: "a readable image (or pass onError: 'skip' to leave such files out)", cause });

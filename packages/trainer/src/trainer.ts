@@ -7,6 +7,7 @@ import {
   type DataSource,
   type EpochInfo,
   type Head,
+  type ImageViewsAugmentation,
   type Loss,
   type NegativeBank,
   NonFiniteError,
@@ -16,6 +17,7 @@ import {
   describeValue,
   ensureGradients,
 } from "@contrastive/core";
+import { type TrainerAugmentation, batchViews, prefetched, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
@@ -28,8 +30,13 @@ export interface TrainerOptions {
   loss: Loss;
   /** Any tfjs optimizer, e.g. `tf.train.adam(1e-3)`. */
   optimizer: tf.Optimizer;
-  /** Makes the V views of a batch of images, e.g. `multiView(2, simclrMnistAugment())`. */
-  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
+  /**
+   * Makes the V views of a batch. A tensor augmentation, e.g. `multiView(2, simclrMnistAugment())`, for
+   * in-memory data (views made on the training thread, in the step); or an image augmentation,
+   * `image.imageBatch(image.multiView(2, image.simclrAugment({ size: [64, 64] })))`, for an image source
+   * such as `imageFolder(root)` (decoded and augmented by libvips on the thread pool, prefetched).
+   */
+  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]> | ImageViewsAugmentation;
   /** Seed of the augmentation randomness (the sampler and the weights have their own). Default 0. */
   seed?: number;
   /** Hooks called during `fit`. */
@@ -53,6 +60,8 @@ export interface FitOptions {
   useLabels?: boolean;
   /** Epoch to start from (when resuming). Default 0. */
   initialEpoch?: number;
+  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3. */
+  prefetch?: number;
 }
 
 /** What {@link Trainer.fit} returns. */
@@ -80,8 +89,16 @@ export interface Trainer {
    * in one pass) → head → loss → gradients → update. Returns the loss. Leaves no tensors behind; the
    * images are not disposed.
    * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
+   * @throws {ContrastiveError} with an image augmentation (asynchronous): use `fit`, or `stepViews`.
    */
   step(images: tf.Tensor4D, options?: StepOptions): number;
+  /**
+   * One optimisation step on ready views (V tensors `[N, H, W, C]`, e.g. from an image augmentation or
+   * `@contrastive/data`'s `loader`): backbone → head → loss → update, as `step` after its augmentation.
+   * Returns the loss; the views are not disposed.
+   * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
+   */
+  stepViews(views: tf.Tensor4D[], options?: Omit<StepOptions, "rng">): number;
   /** Trains for `epochs` epochs, calling the callbacks. */
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
@@ -117,15 +134,25 @@ export function createTrainer(options: TrainerOptions): Trainer {
   let stopRequested = false;
 
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
+    if (takesImages(augment)) {
+      throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `'${augment.name}', which makes views from decoded images asynchronously`, expected: "fit({ data: imageFolder(root), … }), or stepViews(await augment.apply(images, rng)); step() takes a tensor augmentation" });
+    }
+    const views = augment.apply(images, stepOptions.rng ?? directSteps);
+    try {
+      return stepViews(views, stepOptions);
+    } finally {
+      tf.dispose(views);
+    }
+  }
+
+  function stepViews(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): number {
     const { indices } = stepOptions;
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
     }
-    const rng = stepOptions.rng ?? directSteps;
     const context = indices ? { indices } : undefined;
-    const views = augment.apply(images, rng);
     const online = momentum ? views.slice(0, -1) : views;
-    const owned: tf.Tensor[] = [...views];
+    const owned: tf.Tensor[] = [];
     const track = <T extends tf.Tensor | undefined>(t: T): T => {
       if (t) owned.push(t);
       return t;
@@ -167,7 +194,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
 
   async function fit(fitOptions: FitOptions): Promise<TrainingHistory> {
-    const { data, sampler, epochs, useLabels = false, initialEpoch = 0 } = fitOptions;
+    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = 3 } = fitOptions;
     await ensureGradients();
     if (!Number.isInteger(epochs) || epochs < 1) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "epochs", received: describeValue(epochs), expected: "an integer ≥ 1" });
@@ -175,6 +202,10 @@ export function createTrainer(options: TrainerOptions): Trainer {
     if (useLabels && !data.labels) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "useLabels", received: `true with data '${data.name}' that has no labels`, expected: "false, or a data source with labels" });
     }
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new ContrastiveError({ component: "trainer.fit", argument: "prefetch", received: describeValue(prefetch), expected: "an integer ≥ 1" });
+    }
+    const prepare = batchViews(augment, data); // refuses a data/augment mismatch before the first step
     stopRequested = false;
     const stepsPerEpoch = sampler.batchesPerEpoch();
     const history: TrainingHistory = { epochs: [], stopped: false };
@@ -185,36 +216,44 @@ export function createTrainer(options: TrainerOptions): Trainer {
       let examples = 0;
       let lossSum = 0;
       let steps = 0;
-      const batches = [...sampler.batches(epoch)];
-      let pending: Promise<tf.Tensor> | undefined = batches.length > 0 ? Promise.resolve(data.read(batches[0] as Int32Array)) : undefined;
-      try {
-        for (let b = 0; b < batches.length && !stopRequested; b++) {
-          const indices = batches[b] as Int32Array;
-          const images = (await pending) as tf.Tensor;
-          pending = b + 1 < batches.length ? Promise.resolve(data.read(batches[b + 1] as Int32Array)) : undefined;
-          let value: number;
+      let dataWaitMs = 0;
+      const batches = prefetched([...sampler.batches(epoch)], (indices, b) => prepare(indices, root.fork(`${epoch}:${b}`)), prefetch);
+      let waitStarted = performance.now();
+      for await (const { position: b, batch } of batches) {
+        const waited = performance.now() - waitStarted;
+        if (batch === undefined) continue; // every file of the batch was skipped
+        dataWaitMs += waited;
+        const stepStarted = performance.now();
+        let value: number;
+        const views = (() => {
           try {
-            if (images.rank !== 4) {
-              throw new ContrastiveError({ component: "trainer.fit", argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });
-            }
-            const labels = useLabels ? Int32Array.from(indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
-            value = step(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), indices, ...(labels ? { labels } : {}) });
-          } finally {
-            images.dispose();
+            return batch.views();
+          } catch (error) {
+            batch.dispose();
+            throw error;
           }
-          examples += indices.length;
-          lossSum += value;
-          steps++;
-          const seconds = (performance.now() - started) / 1000;
-          for (const cb of callbacks) {
-            if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds })) === false) stopRequested = true;
-          }
+        })();
+        try {
+          const labels = useLabels ? Int32Array.from(batch.indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
+          value = stepViews(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
+        } finally {
+          tf.dispose(views);
+          batch.dispose();
         }
-      } finally {
-        if (pending) (await pending).dispose();
+        examples += batch.indices.length;
+        lossSum += value;
+        steps++;
+        const stepMs = performance.now() - stepStarted;
+        const seconds = (performance.now() - started) / 1000;
+        for (const cb of callbacks) {
+          if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds, dataWaitMs: waited, stepMs })) === false) stopRequested = true;
+        }
+        if (stopRequested) break;
+        await yieldToEventLoop(); // lets the prefetched batches' thread-pool work move on to its next stage
+        waitStarted = performance.now();
       }
       const seconds = (performance.now() - started) / 1000;
-      const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds };
+      const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds, dataWaitSeconds: dataWaitMs / 1000 };
       history.epochs.push(info);
       for (const cb of callbacks) {
         if ((await cb.onEpochEnd?.(info)) === false) stopRequested = true;
@@ -230,6 +269,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return variables();
     },
     step,
+    stepViews,
     fit,
     stop() {
       stopRequested = true;
