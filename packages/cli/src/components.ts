@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { multiView, simclrAugment, simclrMnistAugment } from "@contrastive/augment";
+import { image, multiView, simclrAugment, simclrMnistAugment } from "@contrastive/augment";
 import { convNet, resnet } from "@contrastive/backbones";
-import type { Augmentation, Backbone, Head, Loss } from "@contrastive/core";
+import type { Augmentation, Backbone, Head, ImageViewsAugmentation, Loss } from "@contrastive/core";
 import { linearHead, projectionHead } from "@contrastive/heads";
 import { barlowTwins, dcl, ntXent, supCon, vicReg } from "@contrastive/losses";
 import type { ComponentOverrides, TrainSettings } from "./settings.js";
@@ -11,7 +11,7 @@ export interface RunComponents {
   backbone: Backbone;
   head?: Head;
   loss: Loss;
-  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
+  augment: Augmentation<tf.Tensor4D, tf.Tensor4D[]> | ImageViewsAugmentation;
   optimizer: tf.Optimizer;
   /** The loss takes the class ids (supervised). */
   useLabels: boolean;
@@ -19,16 +19,18 @@ export interface RunComponents {
 
 /**
  * Builds the backbone, head, loss, views and optimizer that `settings` name; a component given as a
- * value in `overrides` (a JS/TS config module) replaces the named one.
+ * value in `overrides` (a JS/TS config module) replaces the named one. For an image source (`images`,
+ * e.g. an image folder) the views are made by libvips from the decoded files (`image.*` of
+ * @contrastive/augment, prefetched by the trainer); for in-memory tensors, by the tensor twins.
  */
-export function buildComponents(settings: TrainSettings, overrides: ComponentOverrides = {}): RunComponents {
+export function buildComponents(settings: TrainSettings, overrides: ComponentOverrides = {}, images = false): RunComponents {
   const { imageSize, channels, seed } = settings;
   const inputShape: [number, number, number] = [imageSize, imageSize, channels];
   const backbone = overrides.backbone ? overrides.backbone({ inputShape, seed }) : namedBackbone(settings, inputShape);
   const head = overrides.head ? overrides.head({ inputDim: backbone.outputDim, seed: seed + 1 }) : namedHead(settings, backbone.outputDim);
   const loss = overrides.loss ?? namedLoss(settings);
   const size: [number, number] = [imageSize, imageSize];
-  const augment = overrides.augment ?? multiView(2, settings.augment === "digits" ? simclrMnistAugment({ size }) : simclrAugment({ size, strength: 0.5 }));
+  const augment = overrides.augment ?? (images ? imageViews(settings) : multiView(2, settings.augment === "digits" ? simclrMnistAugment({ size }) : simclrAugment({ size, strength: 0.5 })));
   const optimizer = overrides.optimizer ? overrides.optimizer({ learningRate: settings.learningRate }) : tf.train.adam(settings.learningRate);
   return { backbone, ...(head ? { head } : {}), loss, augment, optimizer, useLabels: !overrides.loss && settings.loss === "supcon" };
 }
@@ -54,4 +56,14 @@ function namedLoss(settings: TrainSettings): Loss {
   if (loss === "supcon") return supCon({ temperature });
   if (loss === "barlow-twins") return barlowTwins();
   return vicReg();
+}
+
+/** The named view recipe on decoded images (libvips), as the tensor recipes: `digits` is crop (scale 0.4–1) + brightness/contrast 0.4 with p 0.8. */
+function imageViews(settings: TrainSettings): ImageViewsAugmentation {
+  const size: [number, number] = [settings.imageSize, settings.imageSize];
+  const view =
+    settings.augment === "digits"
+      ? image.compose([image.randomResizedCrop({ size, scale: [0.4, 1], ratio: [3 / 4, 4 / 3] }), image.randomApply(0.8, image.colorJitter({ brightness: 0.4, contrast: 0.4 }))])
+      : image.simclrAugment({ size, strength: 0.5 });
+  return image.imageBatch(image.multiView(2, view), { concurrency: 16, channels: settings.channels });
 }

@@ -7,7 +7,8 @@ import { UsageError } from "./usage-error.js";
 /**
  * Opens the image folder given by `--flag`: labelled when it has sub-folders (one per class),
  * flat and unlabelled when its images lie directly in it. Images are decoded by sharp and resized
- * to `size` × `size` with `channels` channels when read.
+ * to `size` × `size` with `channels` channels by `read`, and decoded once (kept in memory) for the
+ * image augmentations by `readImages`.
  *
  * @throws {UsageError} naming the flag and the path when the folder is missing, empty, holds no
  *   images, or is unlabelled where labels are needed (`requireLabels`).
@@ -18,7 +19,7 @@ export function openImageFolder(flag: string, path: string | undefined, options:
   const labelled = entries.some((entry) => entry.isDirectory() && readdirSync(join(root, entry.name)).length > 0);
   if (options.requireLabels && !labelled) throw new UsageError(`--${flag} ${root}: no class sub-folders; expected ${root}/<class>/<image> (labels are needed here)`);
   try {
-    return imageFolder(root, { labelled, size: [options.size, options.size], channels: options.channels, onError: "skip", ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
+    return imageFolder(root, { labelled, size: [options.size, options.size], channels: options.channels, cache: true, onError: "skip", ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
   } catch {
     throw new UsageError(`--${flag} ${root}: no images found; expected .jpg .jpeg .png or .webp files, in class sub-folders (${root}/<class>/<image>) or flat`);
   }

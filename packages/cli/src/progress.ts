@@ -54,10 +54,11 @@ export function progressDisplay(options: ProgressDisplayOptions): Callback {
         write(`epoch ${epoch + 1}/${epochs}  step ${step + 1}/${stepsPerEpoch}  loss ${mean.toFixed(4)}  ${speed} img/s  ${formatSeconds(left(epoch, step, elapsed))} left`);
       }
     },
-    onEpochEnd({ epoch, meanLoss, seconds: epochSeconds, examplesPerSecond }) {
+    onEpochEnd({ epoch, meanLoss, seconds: epochSeconds, examplesPerSecond, dataWaitSeconds }) {
       bar?.stop();
       seconds += epochSeconds;
-      write(`epoch ${epoch + 1}/${epochs} done: mean loss ${meanLoss.toFixed(4)}, ${epochSeconds.toFixed(1)} s, ${examplesPerSecond.toFixed(1)} img/s`);
+      const wait = dataWaitSeconds === undefined ? "" : `, ${((100 * dataWaitSeconds) / epochSeconds).toFixed(1)}% of it waiting for data`;
+      write(`epoch ${epoch + 1}/${epochs} done: mean loss ${meanLoss.toFixed(4)}, ${epochSeconds.toFixed(1)} s, ${examplesPerSecond.toFixed(1)} img/s${wait}`);
     },
     onTrainEnd() {
       bar?.stop();

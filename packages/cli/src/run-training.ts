@@ -62,7 +62,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
 
   const selection = await selectBackend(settings.backend);
   log(`backend: ${selection.backend} (${selection.packageName})${selection.skipped.map((s) => `; skipped ${s.packageName}: ${s.reason}`).join("")}`);
-  const components = buildComponents(settings, input.overrides);
+  const components = buildComponents(settings, input.overrides, typeof train.readImages === "function");
   const { backbone, head, optimizer } = components;
   const sampler = runSampler(settings, train, components.useLabels);
   const sets = evaluationSets(train, input.test, input.evaluationLimits);

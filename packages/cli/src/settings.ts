@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import type { Augmentation, Backbone, Callback, Head, Loss } from "@contrastive/core";
+import type { Augmentation, Backbone, Callback, Head, ImageViewsAugmentation, Loss } from "@contrastive/core";
 
 /** Backbones the command line builds by name. */
 export const BACKBONES = ["convnet", "resnet18", "resnet34", "resnet50"] as const;
@@ -49,8 +49,8 @@ export interface ComponentOverrides {
   /** Builds the head on the encoder's output. */
   head?: (context: { inputDim: number; seed: number }) => Head;
   loss?: Loss;
-  /** Makes the views of a batch [N, H, W, C] in [0, 1], e.g. `multiView(2, simclrAugment({ size: [64, 64] }))`. */
-  augment?: Augmentation<tf.Tensor4D, tf.Tensor4D[]>;
+  /** Makes the views: for an image folder, from decoded images, e.g. `image.imageBatch(image.multiView(2, image.simclrAugment({ size: [64, 64] })))`; for in-memory tensors [N, H, W, C] in [0, 1], e.g. `multiView(2, simclrAugment({ size: [28, 28] }))`. */
+  augment?: Augmentation<tf.Tensor4D, tf.Tensor4D[]> | ImageViewsAugmentation;
   /** Builds the optimizer; default Adam at `learningRate`. */
   optimizer?: (context: { learningRate: number }) => tf.Optimizer;
   /** More trainer callbacks. */

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { extractFeatures, knnAccuracy, retrievalMetrics } from "@contrastive/eval";
+import { extractFeatures, knnAccuracy, linearProbe, retrievalMetrics } from "@contrastive/eval";
 import { encoderFeatures } from "../evaluation.js";
 import { type CommandSpec, helpText, numberFlag, parseFlags } from "../flags.js";
 import { openImageFolder } from "../image-data.js";
@@ -11,7 +11,7 @@ import { UsageError } from "../usage-error.js";
 export const evalSpec: CommandSpec = {
   name: "eval",
   short: "kNN accuracy and retrieval figures of a trained encoder",
-  summary: "Evaluates a trained encoder's frozen features on labelled folders: weighted kNN accuracy (test images classified by\ntheir k nearest training images), and retrieval among the test images (precision@1, R-precision, MAP@R).",
+  summary: "Evaluates a trained encoder's frozen features on labelled folders: weighted kNN accuracy (test images classified by\ntheir k nearest training images), a linear probe (logistic regression on standardised features, top-1 accuracy), and\nretrieval among the test images (precision@1, R-precision, MAP@R as pytorch-metric-learning).",
   usage: "contrastive eval --model RUN --train DIR --test DIR [--json]",
   flags: {
     model: { type: "string", value: "RUN", description: "run folder of contrastive train (or an encoder folder)" },
@@ -44,6 +44,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   const testFeatures = await extractFeatures({ source: test, encode, batchSize: 256 });
   try {
     const knn = await knnAccuracy({ trainFeatures, trainLabels: train.labels as Int32Array, testFeatures, testLabels: test.labels as Int32Array, k, temperature: 0.1, numClasses: train.classNames.length });
+    const probe = await linearProbe({ trainFeatures, trainLabels: train.labels as Int32Array, testFeatures, testLabels: test.labels as Int32Array, numClasses: train.classNames.length });
     const retrieval = await retrievalMetrics(testFeatures, test.labels as Int32Array, { distance: "cosine" });
     const result = {
       train: train.size,
@@ -51,6 +52,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       classes: train.classNames.length,
       dimension: trainFeatures.shape[1],
       knnAccuracy: Number(knn.accuracy.toFixed(4)),
+      linearProbeAccuracy: Number(probe.accuracy.toFixed(4)),
       precisionAt1: Number(retrieval.precisionAt1.toFixed(4)),
       rPrecision: Number(retrieval.rPrecision.toFixed(4)),
       mapAtR: Number(retrieval.mapAtR.toFixed(4)),
@@ -59,6 +61,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     else {
       console.log(`${result.test} test images against ${result.train} training images, ${result.classes} classes, ${result.dimension}-d features`);
       console.log(`  weighted kNN accuracy (k ${k}, cosine, τ 0.1)   ${result.knnAccuracy.toFixed(4)}`);
+      console.log(`  linear probe accuracy (top-1)                ${result.linearProbeAccuracy.toFixed(4)}`);
       console.log(`  retrieval among test images: precision@1 ${result.precisionAt1.toFixed(4)}, R-precision ${result.rPrecision.toFixed(4)}, MAP@R ${result.mapAtR.toFixed(4)}`);
     }
   } finally {
