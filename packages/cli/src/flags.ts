@@ -50,7 +50,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Record<string, st
       const value = /'([^']*)'/.exec(message)?.[1];
       throw new UsageError(`unexpected argument '${value}'; flags take the form --name value (see \`contrastive ${spec.name} --help\`)`);
     }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${named ?? "a flag"} ${/argument missing/.test(message) ? "needs a value" : "takes no value"} (see \`contrastive ${spec.name} --help\`)`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const flag = named?.split(" ")[0] ?? "a flag";
+      if (/ambiguous/.test(message)) throw new UsageError(`${flag} needs a value; write one that starts with '-' as ${flag}=-1`);
+      throw new UsageError(`${flag} ${/argument missing/.test(message) ? "needs a value" : "takes no value"} (see \`contrastive ${spec.name} --help\`)`);
+    }
     throw new UsageError(message.split("\n")[0] as string);
   }
   return values.help ? undefined : values;

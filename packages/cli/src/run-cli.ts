@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError } from "@contrastive/core";
 import { demo, demoSpec } from "./commands/demo.js";
 import { embed, embedSpec } from "./commands/embed.js";
@@ -27,6 +28,7 @@ ${Object.entries(commands).map(([name, [, spec]]) => `  ${name.padEnd(6)}  ${spe
  */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  tf.enableProdMode(); // no "running TensorFlow.js in Node.js" banner on the cpu backend
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") return (console.log(overview), 0);
     if (name === "--version") return (console.log((await import("../package.json", { with: { type: "json" } })).default.version), 0);

@@ -97,3 +97,16 @@ export const SETTING_FLAGS: Record<keyof Omit<TrainSettings, "configModule">, st
   logEvery: "log-every",
   maxSteps: "max-steps",
 };
+
+type Named = "backbone" | "head" | "loss" | "augment";
+/**
+ * The default export of a JS/TS config module (`contrastive train --config my-run.ts`): any setting,
+ * and each of backbone, head, loss and augment either by name or as a value (a factory for the backbone
+ * and head), plus an optimizer factory and callbacks.
+ *
+ * @example
+ * import { convNet } from "@contrastive/backbones";
+ * import { dcl } from "@contrastive/losses";
+ * export default { imageSize: 64, backbone: ({ inputShape, seed }) => convNet({ inputShape, filters: [32, 64], seed }), loss: dcl({ temperature: 0.2 }) } satisfies ConfigModule;
+ */
+export type ConfigModule = Partial<Omit<TrainSettings, Named | "configModule">> & Omit<ComponentOverrides, Named> & { [K in Named]?: TrainSettings[K] | NonNullable<ComponentOverrides[K]> };
