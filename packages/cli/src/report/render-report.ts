@@ -53,7 +53,7 @@ export function renderReport(content: ReportContent): string {
     ["training time", `${seconds.toFixed(1)} s`],
   ].map(([label, value]) => `<div class="card"><b>${escape(value as string)}</b><span>${escape(label as string)}</span></div>`);
   const map = content.map
-    ? scatterChart({ title: `Test embeddings, PCA (${(content.map.explained[0] * 100).toFixed(0)}% + ${(content.map.explained[1] * 100).toFixed(0)}% of variance)`, points: content.map.points, labels: content.map.labels, classNames })
+    ? scatterChart({ title: `Embeddings of the evaluation images, PCA (${(content.map.explained[0] * 100).toFixed(0)}% + ${(content.map.explained[1] * 100).toFixed(0)}% of variance)`, points: content.map.points, labels: content.map.labels, classNames })
     : `<p class="note">No labelled evaluation set: give --test DIR or class sub-folders to see the map.</p>`;
   const name = (label: number) => escape(classNames[label] ?? String(label));
   const grid = content.neighbours
