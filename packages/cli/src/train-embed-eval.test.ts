@@ -9,7 +9,7 @@ import { imageFolder } from "@contrastive/data";
 import { extractFeatures, knnAccuracy } from "@contrastive/eval";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readMetrics } from "./metrics-log.js";
-import { writeDigitFolders } from "./testing/digit-folders.js";
+import { writeDigitFolders } from "./digit-folders.js";
 import { runBuiltCli } from "./testing/run-built-cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "contrastive-cli-e2e-"));

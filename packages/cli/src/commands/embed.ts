@@ -20,6 +20,7 @@ export const embedSpec: CommandSpec = {
     out: { type: "string", value: "FILE", description: "where to write; the extension chooses the format" },
     "batch-size": { type: "string", value: "N", description: "images per forward pass (default 256)" },
     backend: { type: "string", value: "NAME", description: `${BACKENDS.join(" | ")} (default auto)` },
+    smoke: { type: "boolean", description: "at most 64 images of each folder (checks that everything runs)" },
   },
   notes: ["example: contrastive embed --model ./runs/digits --data ./digits --out ./digits.npy"],
 };
@@ -35,7 +36,7 @@ export async function embed(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const encoder = await loadRunEncoder(values.model as string | undefined, values.backend as string | undefined, log);
   const [size, , channels] = encoder.inputShape;
-  const data = openImageFolder("data", values.data as string | undefined, { size, channels: channels === 1 ? 1 : 3, onWarning: log });
+  const data = openImageFolder("data", values.data as string | undefined, { size, channels: channels === 1 ? 1 : 3, onWarning: log, ...(values.smoke ? { limit: 64 } : {}) });
   const started = performance.now();
   const features = await extractFeatures({ source: data, encode: encoderFeatures(encoder), batchSize });
   const [rows, d] = features.shape;

@@ -19,6 +19,7 @@ export const evalSpec: CommandSpec = {
     test: { type: "string", value: "DIR", description: "labelled test images, with the same class folders" },
     k: { type: "string", value: "N", description: "neighbours of the kNN vote (default 20)" },
     backend: { type: "string", value: "NAME", description: `${BACKENDS.join(" | ")} (default auto)` },
+    smoke: { type: "boolean", description: "at most 64 images of each folder (checks that everything runs)" },
     json: { type: "boolean", description: "print the figures as one JSON line" },
   },
   notes: ["example: contrastive eval --model ./runs/digits --train ./digits --test ./digits-test"],
@@ -33,7 +34,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   for (const flag of ["train", "test"]) if (values[flag] === undefined) throw new UsageError(`--${flag} is required: a folder of labelled images, DIR/<class>/<image>`);
   const encoder = await loadRunEncoder(values.model as string | undefined, values.backend as string | undefined, log);
   const [size, , channels] = encoder.inputShape;
-  const open = (flag: string) => openImageFolder(flag, values[flag] as string, { size, channels: channels === 1 ? 1 : 3, requireLabels: true, onWarning: log });
+  const open = (flag: string) => openImageFolder(flag, values[flag] as string, { size, channels: channels === 1 ? 1 : 3, requireLabels: true, onWarning: log, ...(values.smoke ? { limit: 64 } : {}) });
   const [train, test] = [open("train"), open("test")];
   if (train.classNames.join("\n") !== test.classNames.join("\n")) {
     throw new UsageError(`--test ${values.test}: its classes (${test.classNames.join(", ")}) differ from those of --train (${train.classNames.join(", ")}); expected the same class folders`);

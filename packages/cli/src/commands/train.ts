@@ -35,6 +35,7 @@ export const trainSpec: CommandSpec = {
     "max-steps": { type: "string", value: "N", description: "stop each epoch after N steps (quick trials; default: all)" },
     resume: { type: "boolean", description: "continue the run in --out from its last checkpoint (its config.json; flags override, e.g. a larger --epochs)" },
     json: { type: "boolean", description: "print the result as one JSON line on standard output" },
+    smoke: { type: "boolean", description: "1 epoch of 2 steps (checks that everything runs; figures mean nothing)" },
   },
   notes: ["Ctrl-C saves a checkpoint and exits with 130; --resume continues from it.", "example: contrastive train --data ./digits --out ./runs/digits --image-size 28 --channels 1 --augment digits --epochs 3"],
 };
@@ -57,6 +58,7 @@ export async function train(argv: string[]): Promise<number> {
   for (const [key, flag] of Object.entries(SETTING_FLAGS)) {
     if (typeof values[flag] === "string") flags[key as keyof TrainSettings] = values[flag] as string;
   }
+  if (values.smoke) Object.assign(flags, { epochs: "1", maxSteps: "2", logEvery: "1" });
   const settings = { ...resolveSettings(file.settings, flags, configPath), ...("module" in file && file.module ? { configModule: file.module } : {}) };
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const folder = (flag: string, path: string | undefined, requireLabels = false) => openImageFolder(flag, path, { size: settings.imageSize, channels: settings.channels, requireLabels, onWarning: log });
@@ -65,7 +67,7 @@ export async function train(argv: string[]): Promise<number> {
   const summary = await runTraining({ settings, overrides: file.components, train: trainData, ...(test ? { test } : {}), resume, log, title: `contrastive train: ${settings.data}` });
   if (values.json) console.log(JSON.stringify(summary));
   else if (!summary.interrupted) {
-    console.log(`trained ${summary.epochs} epochs in ${summary.trainSeconds} s (${summary.imagesPerSecond} img/s, ${summary.backend}); final loss ${summary.finalLoss}`);
+    console.log(`trained ${summary.epochs} epoch${summary.epochs === 1 ? "" : "s"} in ${summary.trainSeconds} s (${summary.imagesPerSecond} img/s, ${summary.backend}); final loss ${summary.finalLoss}`);
     if (summary.knnAccuracy !== undefined) console.log(`weighted kNN accuracy ${summary.knnAccuracy} (raw pixels ${summary.rawPixelKnnAccuracy}, untrained encoder ${summary.untrainedKnnAccuracy}) on ${summary.evaluatedOn}`);
     console.log(`run folder: ${summary.out} (report: ${join(summary.out, "report.html")})`);
   }

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { evaluationSets } from "../evaluation.js";
 import type { MetricsLine } from "../metrics-log.js";
 import { DEFAULT_SETTINGS } from "../settings.js";
-import { writeDigitFolders } from "../testing/digit-folders.js";
+import { writeDigitFolders } from "../digit-folders.js";
 import { writeReport } from "./write-report.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -57,7 +57,7 @@ describe.skipIf(!present)("report.html in headless Chromium", () => {
       expect(await page.locator("svg circle.point").count()).toBe(sets.queries.size);
       const images = page.locator("table.nn img");
       expect(await images.count()).toBe(8 * 7);
-      const loaded = await images.evaluateAll((nodes) => nodes.every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
+      const loaded = await images.evaluateAll((nodes) => nodes.every((node) => { const img = node as unknown as { complete: boolean; naturalWidth: number }; return img.complete && img.naturalWidth > 0; }));
       expect(loaded).toBe(true);
       const curve = await page.locator("svg path").first().getAttribute("d");
       expect(curve?.split("L")).toHaveLength(12); // one point per step line
