@@ -37,10 +37,11 @@ export function renderReport(content: ReportContent): string {
   const loss = lineChart({ title: "Training loss", xLabel: "step", yLabel: "loss", integerX: true, series: [{ name: `loss (${settings.loss})`, color: PALETTE[0] as string, points: steps.map((m) => [x(m), m.loss]) }] });
   const rate = lineChart({ title: "Learning rate", xLabel: "step", yLabel: "learning rate", integerX: true, series: [{ name: "learning rate", color: PALETTE[3] as string, points: steps.map((m) => [x(m), m.learningRate]) }] });
   const knnSeries: Series[] = [
-    { name: "trained encoder", color: PALETTE[0] as string, points: epochs.filter((e) => e.knnAccuracy !== undefined).map((e) => [e.epoch + 1, e.knnAccuracy as number]) },
-    ...baselines.map((b, i): Series => ({ name: b.name, color: PALETTE[i + 1] as string, dashed: true, points: [[1, b.knnAccuracy]] })),
+    // the curve starts at epoch 0 from the untrained encoder's figure (the same weights before training)
+    { name: "trained encoder", color: PALETTE[0] as string, points: [...baselines.filter((b) => b.name === "untrained encoder").map((b): [number, number] => [0, b.knnAccuracy]), ...epochs.filter((e) => e.knnAccuracy !== undefined).map((e): [number, number] => [e.epoch + 1, e.knnAccuracy as number])] },
+    ...baselines.map((b, i): Series => ({ name: b.name, color: PALETTE[i + 1] as string, dashed: true, points: [[0, b.knnAccuracy]] })),
   ];
-  const knn = lineChart({ title: "Weighted kNN accuracy per epoch", xLabel: "epoch", yLabel: "accuracy", series: knnSeries, yRange: [0, 1], integerX: true });
+  const knn = lineChart({ title: "Weighted kNN accuracy per epoch", xLabel: "epoch (0: before training)", yLabel: "accuracy", series: knnSeries, yRange: [0, 1], integerX: true });
   const last = epochs.at(-1);
   const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
   const images = epochs.reduce((s, e) => s + e.imagesPerSecond * e.seconds, 0);
