@@ -2,8 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { selectBackend } from "@contrastive/core";
+import { writeDigitFolders } from "./digit-folders.js";
 import { runBuiltCli } from "./testing/run-built-cli.js";
 
+await selectBackend("cpu");
 const root = mkdtempSync(join(tmpdir(), "contrastive-cli-errors-"));
 const empty = join(root, "empty");
 mkdirSync(empty);
@@ -12,6 +15,8 @@ mkdirSync(join(notImages, "cats"), { recursive: true });
 writeFileSync(join(notImages, "cats", "notes.txt"), "no image here");
 const config = join(root, "bad.json");
 writeFileSync(config, JSON.stringify({ epochs: 0 }));
+const digits = join(root, "digits");
+await writeDigitFolders(digits, { perClass: 2, classes: 10 });
 const unknownKey = join(root, "unknown.json");
 writeFileSync(unknownKey, JSON.stringify({ epoch: 3 }));
 
@@ -32,6 +37,8 @@ const cases: Array<[string[], string[]]> = [
   [["train", "--out", join(root, "r")], ["--data is required"]],
   [["train", "--data", notImages, "--out", join(root, "r"), "--resume"], ["--resume", "config.json not found"]],
   [["train", "stray"], ["unexpected argument 'stray'"]],
+  [["train", "--data", digits, "--out", join(root, "r2"), "--batch-size", "64"], ["--batch-size 64", "the 20 images of --data", "at most 20"]],
+  [["train", "--data", join(digits, "3"), "--out", join(root, "r3"), "--loss", "supcon", "--batch-size", "2"], ["--loss supcon needs labels", "class sub-folders"]],
   [["embed", "--model", join(root, "nope"), "--data", notImages, "--out", join(root, "e.npy")], ["--model", "no encoder found"]],
   [["embed", "--model", root, "--data", notImages, "--out", join(root, "e.txt")], ["--out", ".npy, .jsonl or .csv"]],
   [["eval", "--model", root, "--train", empty], ["--test is required"]],

@@ -32,8 +32,11 @@ export function buildComponents(settings: TrainSettings, overrides: ComponentOve
   const size: [number, number] = [imageSize, imageSize];
   const augment = overrides.augment ?? (images ? imageViews(settings) : multiView(2, settings.augment === "digits" ? simclrMnistAugment({ size }) : simclrAugment({ size, strength: 0.5 })));
   const optimizer = overrides.optimizer ? overrides.optimizer({ learningRate: settings.learningRate }) : tf.train.adam(settings.learningRate);
-  return { backbone, ...(head ? { head } : {}), loss, augment, optimizer, useLabels: !overrides.loss && settings.loss === "supcon" };
+  return { backbone, ...(head ? { head } : {}), loss, augment, optimizer, useLabels: usesLabels(settings, overrides) };
 }
+
+/** Whether the run's loss takes the class ids (the named `supcon`). */
+export const usesLabels = (settings: TrainSettings, overrides: ComponentOverrides = {}) => !overrides.loss && settings.loss === "supcon";
 
 function namedBackbone(settings: TrainSettings, inputShape: [number, number, number]): Backbone {
   const { backbone, seed, imageSize } = settings;

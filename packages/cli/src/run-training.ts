@@ -5,7 +5,7 @@ import { type LayersBackbone, saveBackbone } from "@contrastive/backbones";
 import { type DataSource, selectBackend } from "@contrastive/core";
 import { type LayersHead, saveHead } from "@contrastive/heads";
 import { createTrainer, loadCheckpoint, saveCheckpoint } from "@contrastive/trainer";
-import { buildComponents } from "./components.js";
+import { buildComponents, usesLabels } from "./components.js";
 import { encoderFeatures, evaluationSets, knnOf, rawPixels } from "./evaluation.js";
 import { interruptHandler } from "./interrupt.js";
 import { appendMetrics, metricsLog, readMetrics } from "./metrics-log.js";
@@ -57,6 +57,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   const paths = { config: join(out, "config.json"), metrics: join(out, "metrics.jsonl"), checkpoints: join(out, "checkpoints"), state: join(out, "state.json") };
   if (!resume && existsSync(paths.checkpoints)) throw new UsageError(`--out ${out}: already holds a run; add --resume to continue it, or choose another folder`);
   if (resume && !existsSync(paths.state)) throw new UsageError(`--resume: ${out} has no checkpoint to continue from; run without --resume`);
+  const sampler = runSampler(settings, train, usesLabels(settings, input.overrides)); // usage errors come before any output
   mkdirSync(out, { recursive: true });
   writeFileSync(paths.config, `${JSON.stringify(settings, null, 2)}\n`);
 
@@ -64,7 +65,6 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   log(`backend: ${selection.backend} (${selection.packageName})${selection.skipped.map((s) => `; skipped ${s.packageName}: ${s.reason}`).join("")}`);
   const components = buildComponents(settings, input.overrides, typeof train.readImages === "function");
   const { backbone, head, optimizer } = components;
-  const sampler = runSampler(settings, train, components.useLabels);
   const sets = evaluationSets(train, input.test, input.evaluationLimits);
   log(`data: ${train.size} images${train.classNames?.length ? ` in ${train.classNames.length} classes` : ", unlabelled"}; ${sampler.batchesPerEpoch()} steps of ${settings.batchSize} per epoch${sets ? `; kNN on ${sets.description}` : ""}`);
 
