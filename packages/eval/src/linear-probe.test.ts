@@ -198,6 +198,7 @@ describe("linearProbe input checks", () => {
     ["a label ≥ numClasses", () => ({ numClasses: 1 }), /^linearProbe: trainLabels must be class ids in \[0, 1\); got a label 1$/],
     ["other feature sizes", () => ({ testFeatures: tf.tensor2d([[1, 2, 3]]) }), /^linearProbe: testFeatures must be a tensor of shape \[any, 2\] \(the feature size of trainFeatures\); got float32 tensor of shape \[1, 3\]$/],
     ["NaN features", () => ({ trainFeatures: tf.tensor2d([[NaN, 0], [0, 1]]) }), /^linearProbe: trainFeatures, testFeatures must be finite values \(no NaN or Infinity\); got a training loss of NaN$/],
+    ["an infinite test feature", () => ({ testFeatures: tf.tensor2d([[Infinity, 0]]) }), /^linearProbe: trainFeatures, testFeatures must be finite values \(no NaN or Infinity\); got a test feature that is NaN or infinite$/],
   ])("rejects %s with a ContrastiveError and leaks nothing", async (_, change, message) => {
     await useBackend("cpu");
     const base = good();

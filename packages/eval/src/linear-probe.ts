@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, assertInteger, assertShape, createRng, describeValue } from "@contrastive/core";
+import { checkClassLabels, classAccuracy } from "./class-accuracy.js";
 import { type AdamState, adamStep, softmaxRegressionGradients } from "./softmax-regression.js";
 
 /** Options of {@link linearProbe}. */
@@ -49,20 +50,6 @@ export interface LinearProbeResult {
 
 const component = "linearProbe";
 
-function checkLabels(argument: string, labels: unknown, rows: number, numClasses?: number): number {
-  if (!(labels instanceof Int32Array) || labels.length !== rows) {
-    throw new ContrastiveError({ component, argument, received: describeValue(labels), expected: `an Int32Array of ${rows} class ids, one per feature row` });
-  }
-  let largest = -1;
-  for (const label of labels) {
-    if (label < 0 || (numClasses !== undefined && label >= numClasses)) {
-      throw new ContrastiveError({ component, argument, received: `a label ${label}`, expected: `class ids ${numClasses === undefined ? "≥ 0" : `in [0, ${numClasses})`}` });
-    }
-    largest = Math.max(largest, label);
-  }
-  return largest;
-}
-
 function checkNonNegative(argument: string, value: unknown, example: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw new ContrastiveError({ component, argument, received: describeValue(value), expected: `a finite number ≥ 0, e.g. ${example}` });
@@ -97,7 +84,7 @@ export async function linearProbe(options: LinearProbeOptions): Promise<LinearPr
   assertShape(component, "testFeatures", testFeatures, [-1, dimension], " (the feature size of trainFeatures)");
   if (rows === 0) throw new ContrastiveError({ component, argument: "trainFeatures", received: describeValue(trainFeatures), expected: "at least one row" });
   if (options.numClasses !== undefined) assertInteger(component, "numClasses", options.numClasses);
-  const largest = Math.max(checkLabels("trainLabels", trainLabels, rows, options.numClasses), checkLabels("testLabels", testLabels, testFeatures.shape[0], options.numClasses));
+  const largest = Math.max(checkClassLabels(component, "trainLabels", trainLabels, rows, options.numClasses), checkClassLabels(component, "testLabels", testLabels, testFeatures.shape[0], options.numClasses));
   const numClasses = options.numClasses ?? largest + 1;
   const batchSize = Math.min(assertInteger(component, "batchSize", options.batchSize ?? 256), rows);
   const stepsPerEpoch = Math.ceil(rows / batchSize);
@@ -139,31 +126,28 @@ export async function linearProbe(options: LinearProbeOptions): Promise<LinearPr
       if (epoch % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 0)); // let the event loop breathe
     }
     const [weights, bias] = parameters as [tf.Tensor2D, tf.Tensor1D];
-    const [trainPredicted, testPredicted, loss] = tf.tidy(() => [
+    const [trainPredicted, testPredicted, loss, testFinite] = tf.tidy(() => [
       tf.argMax(tf.add(tf.matMul(train, weights), bias), 1),
       tf.argMax(tf.add(tf.matMul(test, weights), bias), 1),
       softmaxRegressionGradients(train, targets, { weights, bias }, 0).loss,
+      tf.all(tf.isFinite(test)),
     ]);
-    const values = await Promise.all([trainPredicted, testPredicted, loss, weights, bias, mean, std].map((t) => t.data())).finally(() => tf.dispose([trainPredicted, testPredicted, loss]));
-    const [trainPrediction, predictions] = [Int32Array.from(values[0]!), Int32Array.from(values[1]!)];
+    const outputs = [trainPredicted, testPredicted, loss, testFinite];
+    const values = await Promise.all([...outputs, weights, bias, mean, std].map((t) => t.data())).finally(() => tf.dispose(outputs));
     const trainLoss = values[2]![0]!;
-    if (!Number.isFinite(trainLoss)) {
-      throw new ContrastiveError({ component, argument: "trainFeatures, testFeatures", received: `a training loss of ${trainLoss}`, expected: "finite values (no NaN or Infinity)" });
+    if (!Number.isFinite(trainLoss) || !values[3]![0]) {
+      const received = Number.isFinite(trainLoss) ? "a test feature that is NaN or infinite" : `a training loss of ${trainLoss}`;
+      throw new ContrastiveError({ component, argument: "trainFeatures, testFeatures", received, expected: "finite values (no NaN or Infinity)" });
     }
-    const total = new Float64Array(numClasses), right = new Float64Array(numClasses);
-    let correct = 0;
-    testLabels.forEach((label, i) => {
-      total[label]!++;
-      if (predictions[i] === label) (right[label]!++, correct++);
-    });
-    const trainCorrect = trainLabels.reduce((sum, label, i) => sum + (trainPrediction[i] === label ? 1 : 0), 0);
+    const predictions = Int32Array.from(values[1]!);
+    const scored = classAccuracy(predictions, testLabels, numClasses);
     return {
-      accuracy: testLabels.length === 0 ? NaN : correct / testLabels.length,
-      trainAccuracy: trainCorrect / rows,
+      accuracy: scored.accuracy,
+      trainAccuracy: classAccuracy(Int32Array.from(values[0]!), trainLabels, numClasses).accuracy,
       trainLoss,
       predictions,
-      perClassAccuracy: total.map((count, c) => (count === 0 ? NaN : right[c]! / count)),
-      weights: values[3] as Float32Array, bias: values[4] as Float32Array, mean: values[5] as Float32Array, std: values[6] as Float32Array,
+      perClassAccuracy: scored.perClassAccuracy,
+      weights: values[4] as Float32Array, bias: values[5] as Float32Array, mean: values[6] as Float32Array, std: values[7] as Float32Array,
       steps: totalSteps,
     };
   } finally {

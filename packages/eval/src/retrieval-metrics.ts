@@ -11,6 +11,11 @@ export interface RetrievalMetricsOptions {
    * references, as `get_accuracy(x, labels, x, labels, ref_includes_query=False)`.
    */
   excludeSelf?: boolean;
+  /**
+   * A separate reference set `[M, d]` with its labels: the rows of `embeddings` are then only queries (e.g.
+   * test against train), as `get_accuracy(query, labels, reference, referenceLabels)`; `excludeSelf` does not apply.
+   */
+  reference?: { embeddings: tf.Tensor2D; labels: Int32Array };
   /** Query rows per distance block `[batchSize, N]`; default 1000. */
   batchSize?: number;
 }
@@ -29,6 +34,12 @@ export interface RetrievalMetricsResult {
 
 const component = "retrievalMetrics";
 
+function checkLabels(argument: string, labels: unknown, rows: number): void {
+  if (!(labels instanceof Int32Array) || labels.length !== rows) {
+    throw new ContrastiveError({ component, argument, received: describeValue(labels), expected: `an Int32Array of ${rows} class ids, one per embedding` });
+  }
+}
+
 /**
  * Retrieval metrics of embeddings with class labels, exactly as pytorch-metric-learning's
  * `AccuracyCalculator` computes `precision_at_1`, `r_precision` and `mean_average_precision_at_r`
@@ -42,7 +53,11 @@ const component = "retrievalMetrics";
  * does; with no query left, every figure is NaN. Results are plain means over queries (not
  * `avg_of_avgs`).
  *
- * Shapes: `embeddings [N, d]`, `labels` of length N. Leaves no tensors; memory `[batchSize, N]`.
+ * With `reference`, the queries are the rows of `embeddings` and the references the rows of
+ * `reference.embeddings`; R counts the references labelled y.
+ *
+ * Shapes: `embeddings [N, d]`, `labels` of length N (`reference`: `[M, d]` and M labels). Leaves no
+ * tensors; memory `[batchSize, N or M]`.
  *
  * @throws {ContrastiveError} when embeddings are not `[N, d]` with N ≥ 2, labels are not an Int32Array
  *   of N ids, `distance` is unknown, `batchSize` is not an integer ≥ 1, or a distance is not finite.
@@ -50,32 +65,38 @@ const component = "retrievalMetrics";
  * const { precisionAt1, rPrecision, mapAtR } = await retrievalMetrics(embeddings, labels, { distance: "cosine" });
  */
 export async function retrievalMetrics(embeddings: tf.Tensor2D, labels: Int32Array, options: RetrievalMetricsOptions = {}): Promise<RetrievalMetricsResult> {
-  const { distance = "cosine", excludeSelf = true, batchSize = 1000 } = options;
+  const { distance = "cosine", batchSize = 1000, reference } = options;
+  const separate = reference !== undefined;
   assertShape(component, "embeddings", embeddings, [-1, -1]);
   const [rows, dimension] = embeddings.shape;
-  if (rows < 2) throw new ContrastiveError({ component, argument: "embeddings", received: describeValue(embeddings), expected: "at least 2 rows" });
-  if (!(labels instanceof Int32Array) || labels.length !== rows) {
-    throw new ContrastiveError({ component, argument: "labels", received: describeValue(labels), expected: `an Int32Array of ${rows} class ids, one per embedding` });
+  if (rows < (separate ? 1 : 2)) throw new ContrastiveError({ component, argument: "embeddings", received: describeValue(embeddings), expected: `at least ${separate ? 1 : 2} rows` });
+  checkLabels("labels", labels, rows);
+  if (separate) {
+    assertShape(component, "reference.embeddings", reference?.embeddings, [-1, dimension], " (the embedding size of the queries)");
+    checkLabels("reference.labels", reference.labels, reference.embeddings.shape[0]);
   }
   if (distance !== "cosine" && distance !== "euclidean") {
     throw new ContrastiveError({ component, argument: "distance", received: describeValue(distance), expected: `"cosine" or "euclidean"` });
   }
   assertInteger(component, "batchSize", batchSize);
+  const excludeSelf = !separate && options.excludeSelf !== false;
+  const [references, referenceLabels] = separate ? [reference.embeddings, reference.labels] : [embeddings, labels];
+  const referenceRows = references.shape[0];
 
   const counts = new Map<number, number>();
-  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  for (const label of referenceLabels) counts.set(label, (counts.get(label) ?? 0) + 1);
   const self = excludeSelf ? 1 : 0;
-  const maxR = Math.max(...counts.values()) - self;
+  const maxR = Math.max(0, ...counts.values()) - self;
   const nan = { precisionAt1: NaN, rPrecision: NaN, mapAtR: NaN, queries: 0 };
-  if (maxR === 0) return nan;
-  const k = Math.min(rows, maxR + self);
+  if (maxR <= 0) return nan;
+  const k = Math.min(referenceRows, maxR + self);
 
   // Scores where larger is nearer: cosine similarity, or −‖q − r‖² = 2 q·r − ‖r‖² (− ‖q‖², constant per query).
   const referenceT = tf.tidy(() => {
-    const x = tf.cast(embeddings, "float32") as tf.Tensor2D;
+    const x = tf.cast(references, "float32") as tf.Tensor2D;
     return tf.transpose(distance === "cosine" ? l2Normalize(x) : x);
   });
-  const referenceNorms = distance === "cosine" ? null : tf.tidy(() => tf.reshape(tf.sum(tf.square(tf.cast(embeddings, "float32")), 1), [1, rows]));
+  const referenceNorms = distance === "cosine" ? null : tf.tidy(() => tf.reshape(tf.sum(tf.square(tf.cast(references, "float32")), 1), [1, referenceRows]));
   let precisionSum = 0, rPrecisionSum = 0, mapSum = 0, queries = 0;
   try {
     for (let start = 0; start < rows; start += batchSize) {
@@ -89,7 +110,7 @@ export async function retrievalMetrics(embeddings: tf.Tensor2D, labels: Int32Arr
       for (let row = 0; row < count; row++) {
         const query = start + row;
         const label = labels[query] as number;
-        const r = (counts.get(label) as number) - self;
+        const r = (counts.get(label) ?? 0) - self;
         const first = row * k;
         for (let j = first; j < first + k; j++) {
           if (!Number.isFinite(scores[j])) {
@@ -105,12 +126,12 @@ export async function retrievalMetrics(embeddings: tf.Tensor2D, labels: Int32Arr
         }
         let relevant = 0, averagePrecision = 0;
         for (let i = 0; i < r; i++) {
-          if (labels[ranked[i] as number] === label) {
+          if (referenceLabels[ranked[i] as number] === label) {
             relevant++;
             averagePrecision += relevant / (i + 1);
           }
         }
-        precisionSum += labels[ranked[0] as number] === label ? 1 : 0;
+        precisionSum += referenceLabels[ranked[0] as number] === label ? 1 : 0;
         rPrecisionSum += relevant / r;
         mapSum += averagePrecision / r;
         queries++;
