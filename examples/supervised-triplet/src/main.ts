@@ -4,9 +4,8 @@
  * weighted-kNN accuracy of the encoder's features before and after training.
  *
  *   pnpm start [--epochs 2] [--m 8] [--batch-size 64] [--margin 0.2] [--views 1]
- *              [--batches-per-epoch 60] [--eval-size 0] [--backend auto|wasm|cpu] [--seed 0] [--json]
+ *              [--batches-per-epoch 60] [--eval-size 0] [--backend auto|wasm|cpu] [--seed 0] [--smoke] [--json]
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { multiView, randomResizedCrop } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
@@ -17,33 +16,37 @@ import { projectionHead } from "@contrastive/heads";
 import { tripletMargin } from "@contrastive/losses";
 import { mPerClassSampler, semiHardMiner } from "@contrastive/samplers";
 import { createTrainer, progressLogger } from "@contrastive/trainer";
+import { parseExampleArgs } from "./args.js";
 
-const { values: args } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "2" },
-    m: { type: "string", default: "8" },
-    "batch-size": { type: "string", default: "64" },
-    "batches-per-epoch": { type: "string", default: "60" },
-    margin: { type: "string", default: "0.2" },
-    views: { type: "string", default: "1" },
-    "learning-rate": { type: "string", default: "0.001" },
-    "eval-size": { type: "string", default: "0" },
-    backend: { type: "string", default: "auto" },
-    seed: { type: "string", default: "0" },
-    json: { type: "boolean", default: false },
+const args = parseExampleArgs(
+  "pnpm --filter @contrastive/example-supervised-triplet start -- [flags]",
+  "Supervised metric learning on the MNIST digits: m-per-class batches, triplet margin loss over semi-hard\ntriplets; prints the weighted-kNN accuracy of the encoder before and after training.",
+  {
+    epochs: { type: "integer", min: 1, default: "2", help: "epochs of --batches-per-epoch batches" },
+    m: { type: "integer", min: 2, default: "8", help: "digits per class in a batch" },
+    "batch-size": { type: "integer", min: 2, default: "64", help: "digits per batch (a multiple of m)" },
+    "batches-per-epoch": { type: "integer", min: 1, default: "60", help: "batches in an epoch" },
+    margin: { type: "number", min: 0, default: "0.2", help: "triplet margin" },
+    views: { type: "integer", min: 1, default: "1", help: "augmented views per digit" },
+    "learning-rate": { type: "number", min: 0, default: "0.001", help: "Adam's learning rate" },
+    "eval-size": { type: "integer", min: 0, default: "0", help: "kNN on n train and n test digits only, every k-th (0: all)" },
+    backend: { type: "string", default: "auto", help: "auto, tensorflow, wasm or cpu" },
+    seed: { type: "integer", min: 0, default: "0", help: "seed of the weights, batches and views" },
   },
-});
-const [epochs, m, batchSize, margin, seed] = [args.epochs, args.m, args["batch-size"], args.margin, args.seed].map(Number) as number[];
+);
+const smoke = args.flag("smoke");
+const [epochs, m, batchSize, margin, seed] = ["epochs", "m", "batch-size", "margin", "seed"].map(args.number) as number[];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const selection = await selectBackend(args.backend as BackendPreference);
+const selection = await selectBackend(args.string("backend") as BackendPreference);
 log(`backend: ${selection.backend} (${selection.packageName})`);
 
 const train = mnistDigits({ subset: "train" });
 const test = mnistDigits({ subset: "test" });
-// --eval-size n: measure kNN on the first n train and test digits only (quick runs, the smoke test).
-const evalSize = Number(args["eval-size"]);
-const first = (source: DataSource) => (evalSize > 0 ? subset(source, Array.from({ length: Math.min(evalSize, source.size) }, (_, i) => i)) : source);
+// --eval-size n: measure kNN on n train and n test digits only, every k-th (the files are ordered by class).
+const evalSize = smoke ? 200 : args.number("eval-size");
+const first = (source: DataSource) =>
+  evalSize > 0 ? subset(source, Array.from({ length: Math.min(evalSize, source.size) }, (_, i) => i * Math.max(1, Math.floor(source.size / evalSize)))) : source;
 const [knnTrain, knnTest] = [first(train), first(test)];
 log(`data: MNIST digits, ${train.size} train / ${test.size} test; kNN on ${knnTrain.size} / ${knnTest.size}`);
 
@@ -73,13 +76,13 @@ const trainer = createTrainer({
   head,
   // Semi-hard triplets: d(a, p) < d(a, n) ≤ d(a, p) + margin, every one of them, as pml's TripletMarginMiner.
   loss: tripletMargin({ margin, miner: semiHardMiner({ margin }) }),
-  optimizer: tf.train.adam(Number(args["learning-rate"])),
+  optimizer: tf.train.adam(args.number("learning-rate")),
   // Light augmentation: crops of 70–100 % of the digit, resized back to 28 × 28.
-  augment: multiView(Number(args.views), randomResizedCrop({ size: [28, 28], scale: [0.7, 1], ratio: [0.9, 1.1] })),
+  augment: multiView(args.number("views"), randomResizedCrop({ size: [28, 28], scale: [0.7, 1], ratio: [0.9, 1.1] })),
   seed,
   callbacks: [progressLogger({ every: Number(process.env.LOG_EVERY ?? 10), write: log })],
 });
-const sampler = mPerClassSampler({ labels: train.labels, m, batchSize, seed, batchesPerEpoch: Number(args["batches-per-epoch"]) });
+const sampler = mPerClassSampler({ labels: train.labels, m, batchSize, seed, batchesPerEpoch: smoke ? 2 : args.number("batches-per-epoch") });
 const history = await trainer.fit({ data: train, sampler, epochs, useLabels: true });
 const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
 const knnAccuracyValue = await knn(backbone);
@@ -98,7 +101,7 @@ const result = {
 backbone.dispose();
 head.dispose();
 
-if (args.json) {
+if (args.flag("json")) {
   console.log(JSON.stringify(result));
 } else {
   console.log(`

@@ -63,39 +63,61 @@ export function batchViews(augment: TrainerAugmentation, data: DataSource): (ind
   };
 }
 
+/** A batch of the training plan: its epoch, its position in the epoch and its data-set indices. */
+export interface PlannedBatch {
+  epoch: number;
+  position: number;
+  indices: Int32Array;
+}
+
+/** A bounded queue of batches being prepared (internal); see {@link batchQueue}. */
+export interface BatchQueue {
+  /** The next planned batch (starting its preparation and those behind it), or undefined at the end of the plan. */
+  peek(): PlannedBatch | undefined;
+  /** Waits for the next batch to be ready and takes it; the queue is then refilled. */
+  take(): Promise<PlannedBatch & { batch: PreparedBatch | undefined }>;
+  /** Disposes what was prepared ahead (after a stop or an error). */
+  close(): Promise<void>;
+}
+
 /**
- * Prepares the batches of an epoch `depth` ahead of the one being trained on (a bounded queue): while
- * the loop computes step t, the reads and views of batches t+1 … t+depth are under way (for an image
- * augmentation, libvips on the thread pool). Stopping early disposes what was prepared ahead.
+ * Prepares the batches of `plan` `depth` ahead of the one being trained on, across epoch boundaries:
+ * while the loop computes step t, the reads and views of the next `depth` batches are under way (for
+ * an image augmentation, libvips on the thread pool), so the first step of an epoch does not wait either.
  */
-export async function* prefetched(
-  batches: readonly Int32Array[],
-  prepare: (indices: Int32Array, position: number) => Promise<PreparedBatch | undefined>,
-  depth: number,
-): AsyncGenerator<{ position: number; batch: PreparedBatch | undefined }, void, undefined> {
-  const queue: { position: number; pending: Promise<PreparedBatch | undefined> }[] = [];
-  let next = 0;
+export function batchQueue(plan: Iterator<PlannedBatch>, prepare: (planned: PlannedBatch) => Promise<PreparedBatch | undefined>, depth: number): BatchQueue {
+  const queue: { planned: PlannedBatch; pending: Promise<PreparedBatch | undefined> }[] = [];
+  let ended = false;
   const fill = () => {
-    while (queue.length < depth && next < batches.length) {
-      const position = next++;
-      const pending = prepare(batches[position] as Int32Array, position);
-      pending.catch(() => undefined); // observed when its turn comes
-      queue.push({ position, pending });
+    while (!ended && queue.length < depth) {
+      const next = plan.next();
+      if (next.done) ended = true;
+      else {
+        const pending = prepare(next.value);
+        pending.catch(() => undefined); // observed when its turn comes
+        queue.push({ planned: next.value, pending });
+      }
     }
   };
-  try {
-    fill();
-    while (queue.length > 0) {
-      const { position, pending } = queue.shift()!;
-      const batch = await pending;
+  return {
+    peek() {
       fill();
-      yield { position, batch };
-    }
-  } finally {
-    for (const left of await Promise.allSettled(queue.splice(0).map((q) => q.pending))) {
-      if (left.status === "fulfilled") left.value?.dispose();
-    }
-  }
+      return queue[0]?.planned;
+    },
+    async take() {
+      fill();
+      const head = queue.shift();
+      if (head === undefined) throw new Error("batchQueue.take: the plan has ended");
+      const batch = await head.pending;
+      fill();
+      return { ...head.planned, batch };
+    },
+    async close() {
+      for (const left of await Promise.allSettled(queue.splice(0).map((q) => q.pending))) {
+        if (left.status === "fulfilled") left.value?.dispose();
+      }
+    },
+  };
 }
 
 /** Lets the event loop run once (thread-pool completions, e.g. libvips views, queue their next stage). */

@@ -90,6 +90,21 @@ describe.each(TEST_BACKENDS)("trainer.fit on a folder of JPEG files (%s)", (back
     expect(c).not.toEqual(a);
   });
 
+  it("stopping mid-epoch disposes the batches prepared ahead, this epoch's and the next's", async () => {
+    await fitFolder({ seed: 1, epochs: 1 });
+    const data = imageFolder(root, { cache: true });
+    const { backbone, head, dispose } = parts(3);
+    const optimizer = tf.train.sgd(0.01);
+    const before = tf.memory().numTensors;
+    for (const stopAt of [1, 2]) { // step 2 is the epoch's last: the next epoch's batches are in the queue
+      const trainer = createTrainer({ backbone, head, loss: ntXent(), optimizer, augment: views(), callbacks: [{ onStepEnd: ({ step }) => step !== stopAt }] });
+      const history = await trainer.fit({ data, sampler: instanceSampler({ size: data.size, batchSize: 8 }), epochs: 3, prefetch: 4 });
+      expect([history.stopped, history.epochs.length, history.epochs[0]!.steps]).toEqual([true, 1, stopAt + 1]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    dispose();
+  });
+
   it("trains on a flat, unlabelled folder", async () => {
     const { history } = await fitFolder({ seed: 2, labelled: false, epochs: 1 });
     expect(history.epochs[0]!.examples).toBe(24);

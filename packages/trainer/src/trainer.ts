@@ -17,7 +17,7 @@ import {
   describeValue,
   ensureGradients,
 } from "@contrastive/core";
-import { type TrainerAugmentation, batchViews, prefetched, takesImages, yieldToEventLoop } from "./batch-views.js";
+import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
@@ -60,7 +60,7 @@ export interface FitOptions {
   useLabels?: boolean;
   /** Epoch to start from (when resuming). Default 0. */
   initialEpoch?: number;
-  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3. */
+  /** Batches prepared ahead of the step being trained (read, and views of an image augmentation): the bound of the queue. Default 3 with an image augmentation, 1 with a tensor one (its views are made in the step). */
   prefetch?: number;
 }
 
@@ -193,8 +193,21 @@ export function createTrainer(options: TrainerOptions): Trainer {
     }
   }
 
+  /** One step on a prepared batch (its views made now for a tensor augmentation); disposes the batch. */
+  function trainOn(batch: PreparedBatch, labelsOfData: Int32Array | undefined): number {
+    let views: tf.Tensor4D[] = [];
+    try {
+      views = batch.views();
+      const labels = labelsOfData ? Int32Array.from(batch.indices, (i) => labelsOfData[i] as number) : undefined;
+      return stepViews(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
+    } finally {
+      tf.dispose(views);
+      batch.dispose();
+    }
+  }
+
   async function fit(fitOptions: FitOptions): Promise<TrainingHistory> {
-    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = 3 } = fitOptions;
+    const { data, sampler, epochs, useLabels = false, initialEpoch = 0, prefetch = takesImages(augment) ? 3 : 1 } = fitOptions;
     await ensureGradients();
     if (!Number.isInteger(epochs) || epochs < 1) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "epochs", received: describeValue(epochs), expected: "an integer ≥ 1" });
@@ -210,54 +223,47 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const stepsPerEpoch = sampler.batchesPerEpoch();
     const history: TrainingHistory = { epochs: [], stopped: false };
     for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, stepsPerEpoch });
-    for (let epoch = initialEpoch; epoch < epochs && !stopRequested; epoch++) {
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-      const started = performance.now();
-      let examples = 0;
-      let lossSum = 0;
-      let steps = 0;
-      let dataWaitMs = 0;
-      const batches = prefetched([...sampler.batches(epoch)], (indices, b) => prepare(indices, root.fork(`${epoch}:${b}`)), prefetch);
-      let waitStarted = performance.now();
-      for await (const { position: b, batch } of batches) {
-        const waited = performance.now() - waitStarted;
-        if (batch === undefined) continue; // every file of the batch was skipped
-        dataWaitMs += waited;
-        const stepStarted = performance.now();
-        let value: number;
-        const views = (() => {
-          try {
-            return batch.views();
-          } catch (error) {
-            batch.dispose();
-            throw error;
+    // One plan over every epoch, so the queue prepares the next epoch's first batches during this one's last steps.
+    function* plan(): Generator<PlannedBatch> {
+      for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+        let position = 0;
+        for (const indices of sampler.batches(epoch)) yield { epoch, position: position++, indices };
+      }
+    }
+    const queue = batchQueue(plan(), ({ epoch, position, indices }) => prepare(indices, root.fork(`${epoch}:${position}`)), prefetch);
+    try {
+      for (let epoch = initialEpoch; epoch < epochs && !stopRequested; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
+        const started = performance.now();
+        let [examples, lossSum, steps, dataWaitMs] = [0, 0, 0, 0];
+        let waitStarted = performance.now();
+        while (!stopRequested && queue.peek()?.epoch === epoch) {
+          const { position: b, batch } = await queue.take();
+          const waited = performance.now() - waitStarted;
+          if (batch === undefined) continue; // every file of the batch was skipped
+          dataWaitMs += waited;
+          const stepStarted = performance.now();
+          const value = trainOn(batch, useLabels ? data.labels : undefined);
+          examples += batch.indices.length;
+          lossSum += value;
+          steps++;
+          const stepMs = performance.now() - stepStarted;
+          const seconds = (performance.now() - started) / 1000;
+          for (const cb of callbacks) {
+            if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds, dataWaitMs: waited, stepMs })) === false) stopRequested = true;
           }
-        })();
-        try {
-          const labels = useLabels ? Int32Array.from(batch.indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
-          value = stepViews(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
-        } finally {
-          tf.dispose(views);
-          batch.dispose();
+          await yieldToEventLoop(); // lets the prepared batches' thread-pool work move on to its next stage
+          waitStarted = performance.now();
         }
-        examples += batch.indices.length;
-        lossSum += value;
-        steps++;
-        const stepMs = performance.now() - stepStarted;
         const seconds = (performance.now() - started) / 1000;
+        const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds, dataWaitSeconds: dataWaitMs / 1000 };
+        history.epochs.push(info);
         for (const cb of callbacks) {
-          if ((await cb.onStepEnd?.({ epoch, step: b, stepsPerEpoch, loss: value, examples, seconds, dataWaitMs: waited, stepMs })) === false) stopRequested = true;
+          if ((await cb.onEpochEnd?.(info)) === false) stopRequested = true;
         }
-        if (stopRequested) break;
-        await yieldToEventLoop(); // lets the prefetched batches' thread-pool work move on to its next stage
-        waitStarted = performance.now();
       }
-      const seconds = (performance.now() - started) / 1000;
-      const info: EpochInfo = { epoch, meanLoss: lossSum / Math.max(1, steps), steps, examples, seconds, examplesPerSecond: examples / seconds, dataWaitSeconds: dataWaitMs / 1000 };
-      history.epochs.push(info);
-      for (const cb of callbacks) {
-        if ((await cb.onEpochEnd?.(info)) === false) stopRequested = true;
-      }
+    } finally {
+      await queue.close();
     }
     history.stopped = stopRequested;
     for (const cb of callbacks) await cb.onTrainEnd?.({ epochs: history.epochs.length, stopped: stopRequested });
