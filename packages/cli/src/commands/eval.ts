@@ -11,7 +11,7 @@ import { UsageError } from "../usage-error.js";
 export const evalSpec: CommandSpec = {
   name: "eval",
   short: "kNN accuracy and retrieval figures of a trained encoder",
-  summary: "Evaluates a trained encoder's frozen features on labelled folders: weighted kNN accuracy (test images classified by\ntheir k nearest training images), a linear probe (logistic regression on standardised features, top-1 accuracy), and\nretrieval among the test images (precision@1, R-precision, MAP@R as pytorch-metric-learning).",
+  summary: "Evaluates a trained encoder's frozen features on labelled folders: weighted kNN accuracy (test images classified by\ntheir k nearest training images), a linear probe (logistic regression on standardised features, top-1 accuracy), and\nretrieval of the test images among the training images (precision@1, R-precision, MAP@R as pytorch-metric-learning).",
   usage: "contrastive eval --model RUN --train DIR --test DIR [--json]",
   flags: {
     model: { type: "string", value: "RUN", description: "run folder of contrastive train (or an encoder folder)" },
@@ -46,7 +46,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   try {
     const knn = await knnAccuracy({ trainFeatures, trainLabels: train.labels as Int32Array, testFeatures, testLabels: test.labels as Int32Array, k, temperature: 0.1, numClasses: train.classNames.length });
     const probe = await linearProbe({ trainFeatures, trainLabels: train.labels as Int32Array, testFeatures, testLabels: test.labels as Int32Array, numClasses: train.classNames.length });
-    const retrieval = await retrievalMetrics(testFeatures, test.labels as Int32Array, { distance: "cosine" });
+    const retrieval = await retrievalMetrics(testFeatures, test.labels as Int32Array, { distance: "cosine", reference: { embeddings: trainFeatures, labels: train.labels as Int32Array } });
     const result = {
       train: train.size,
       test: test.size,
@@ -63,7 +63,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       console.log(`${result.test} test images against ${result.train} training images, ${result.classes} classes, ${result.dimension}-d features`);
       console.log(`  weighted kNN accuracy (k ${k}, cosine, τ 0.1)   ${result.knnAccuracy.toFixed(4)}`);
       console.log(`  linear probe accuracy (top-1)                ${result.linearProbeAccuracy.toFixed(4)}`);
-      console.log(`  retrieval among test images: precision@1 ${result.precisionAt1.toFixed(4)}, R-precision ${result.rPrecision.toFixed(4)}, MAP@R ${result.mapAtR.toFixed(4)}`);
+      console.log(`  retrieval among training images: precision@1 ${result.precisionAt1.toFixed(4)}, R-precision ${result.rPrecision.toFixed(4)}, MAP@R ${result.mapAtR.toFixed(4)}`);
     }
   } finally {
     tf.dispose([trainFeatures, testFeatures]);
