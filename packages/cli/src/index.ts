@@ -7,3 +7,4 @@ export { UsageError } from "./usage-error.js";
 export { writeReport } from "./report/write-report.js";
 export type { ReportInput } from "./report/write-report.js";
 export { pca2d } from "./report/pca.js";
+export { writeDigitFolders } from "./digit-folders.js";

@@ -55,7 +55,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   const { settings, train, log, resume = false } = input;
   const { out } = settings;
   const paths = { config: join(out, "config.json"), metrics: join(out, "metrics.jsonl"), checkpoints: join(out, "checkpoints"), state: join(out, "state.json") };
-  if (!resume && existsSync(paths.checkpoints)) throw new UsageError(`--out ${out}: already holds a run; add --resume to continue it, or choose another folder`);
+  if (!resume && existsSync(paths.checkpoints)) throw new UsageError(`--out ${out}: already holds a run; add --resume to continue it or --overwrite to replace it, or choose another folder`);
   if (resume && !existsSync(paths.state)) throw new UsageError(`--resume: ${out} has no checkpoint to continue from; run without --resume`);
   const sampler = runSampler(settings, train, usesLabels(settings, input.overrides)); // usage errors come before any output
   mkdirSync(out, { recursive: true });

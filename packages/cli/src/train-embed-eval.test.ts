@@ -121,5 +121,9 @@ describe("contrastive train → embed → eval on a folder of JPEG files", () =>
     const epochs = readMetrics(join(interrupted, "metrics.jsonl")).filter((m) => m.type === "epoch");
     expect(epochs.map((e) => [e.epoch, e.steps])).toEqual([[0, 2]]);
     expect(existsSync(join(interrupted, "encoder", "model.json"))).toBe(true);
+    // a run folder is not replaced by accident
+    const refused = await runBuiltCli(["train", "--data", trainDir, "--out", interrupted, "--smoke"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(`contrastive train: --out ${interrupted}: already holds a run; add --resume to continue it or --overwrite to replace it, or choose another folder`);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandSpec, helpText, parseFlags } from "../flags.js";
 import { openImageFolder } from "../image-data.js";
@@ -34,6 +34,7 @@ export const trainSpec: CommandSpec = {
     "log-every": { type: "string", value: "N", description: `progress line and metrics line every N steps (default ${D.logEvery})` },
     "max-steps": { type: "string", value: "N", description: "stop each epoch after N steps (quick trials; default: all)" },
     resume: { type: "boolean", description: "continue the run in --out from its last checkpoint (its config.json; flags override, e.g. a larger --epochs)" },
+    overwrite: { type: "boolean", description: "replace a run already in --out (its encoder, head, checkpoints, metrics, config and report)" },
     json: { type: "boolean", description: "print the result as one JSON line on standard output" },
     smoke: { type: "boolean", description: "1 epoch of 2 steps (checks that everything runs; figures mean nothing)" },
   },
@@ -64,6 +65,7 @@ export async function train(argv: string[]): Promise<number> {
   const folder = (flag: string, path: string | undefined, requireLabels = false) => openImageFolder(flag, path, { size: settings.imageSize, channels: settings.channels, requireLabels, onWarning: log });
   const trainData = folder("data", settings.data);
   const test = settings.test ? folder("test", settings.test, true) : undefined;
+  if (values.overwrite && !resume) removeRun(settings.out);
   const summary = await runTraining({ settings, overrides: file.components, train: trainData, ...(test ? { test } : {}), resume, log, title: `contrastive train: ${settings.data}` });
   if (values.json) console.log(JSON.stringify(summary));
   else if (!summary.interrupted) {
@@ -72,4 +74,9 @@ export async function train(argv: string[]): Promise<number> {
     console.log(`run folder: ${summary.out} (report: ${join(summary.out, "report.html")})`);
   }
   return summary.interrupted ? 130 : 0;
+}
+
+/** Removes what a run wrote in `out` (and nothing else there). */
+function removeRun(out: string): void {
+  for (const name of ["config.json", "metrics.jsonl", "state.json", "report.html", "checkpoints", "encoder", "head"]) rmSync(join(out, name), { recursive: true, force: true });
 }
