@@ -152,3 +152,8 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
     out,
   };
 }
+
+/** Removes what a run wrote in `out` (encoder, head, checkpoints, metrics, config, state, report), and nothing else there. */
+export function removeRun(out: string): void {
+  for (const name of ["config.json", "metrics.jsonl", "state.json", "report.html", "checkpoints", "encoder", "head"]) rmSync(join(out, name), { recursive: true, force: true });
+}

@@ -1,11 +1,9 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { mnistDigits, subset } from "@contrastive/data";
 import { type CommandSpec, helpText, parseFlags } from "../flags.js";
 import { resolveSettings } from "../resolve-settings.js";
-import { runTraining } from "../run-training.js";
+import { removeRun, runTraining } from "../run-training.js";
 import { BACKENDS, type TrainSettings } from "../settings.js";
-import { UsageError } from "../usage-error.js";
 
 /** The demo's recipe: SimCLR on the MNIST digits (the project's reference recipe). */
 export const DEMO_SETTINGS = { imageSize: 28, channels: 1, backbone: "convnet", head: "mlp", headDim: 64, loss: "ntxent", temperature: 0.5, augment: "digits", epochs: 2, batchSize: 256, learningRate: 0.001, seed: 0, logEvery: 5 } as const;
@@ -23,7 +21,7 @@ export const demoSpec: CommandSpec = {
     temperature: { type: "string", value: "T", description: "NT-Xent temperature (default 0.5)" },
     backend: { type: "string", value: "NAME", description: `${BACKENDS.join(" | ")} (default auto)` },
     seed: { type: "string", value: "N", description: "seed (default 0)" },
-    out: { type: "string", value: "DIR", description: "run folder: encoder, metrics, report.html (default ./contrastive-demo, replaced on each run)" },
+    out: { type: "string", value: "DIR", description: "run folder: encoder, head, metrics, report.html, replaced on each run (default ./contrastive-demo; pnpm demo: examples/simclr-mnist/output)" },
     json: { type: "boolean", description: "last line: one JSON object with backend, epochs, imagesPerSecond, knnAccuracy, …" },
     smoke: { type: "boolean", description: "a few steps on a small subset (checks that everything runs; figures mean nothing)" },
   },
@@ -34,10 +32,7 @@ export async function demo(argv: string[]): Promise<number> {
   const values = parseFlags(demoSpec, argv);
   if (!values) return (console.log(helpText(demoSpec)), 0);
   const out = (values.out as string | undefined) ?? "contrastive-demo";
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    if (!existsSync(join(out, "config.json"))) throw new UsageError(`--out ${out}: the folder holds files that are not a demo run; choose another folder`);
-    rmSync(out, { recursive: true, force: true });
-  }
+  removeRun(out); // the demo's run folder is replaced on each run (other files there are left alone)
   const flag = (name: string) => values[name] as string | undefined;
   const smoke = values.smoke === true;
   const given: Partial<Record<keyof TrainSettings, string>> = Object.fromEntries(
@@ -62,6 +57,6 @@ weighted kNN accuracy (k 20, cosine, τ 0.1) on ${test.size} test digits:
 Weighted kNN: each test digit takes the vote of its 20 most similar training digits (cosine of the features). Raw pixels do well on
 MNIST because the digits are centred and aligned; the encoder learned from unlabelled views alone, so compare it with the untrained one.
 report: ${join(out, "report.html")}`);
-  if (values.json) console.log(JSON.stringify({ backend: summary.backend, epochs: summary.epochs, batchSize: settings.batchSize, imagesPerSecond: summary.imagesPerSecond, trainSeconds: summary.trainSeconds, finalLoss: summary.finalLoss, knnAccuracy: summary.knnAccuracy, untrainedKnnAccuracy: summary.untrainedKnnAccuracy, rawPixelKnnAccuracy: summary.rawPixelKnnAccuracy }));
+  if (values.json) console.log(JSON.stringify({ backend: summary.backend, epochs: summary.epochs, batchSize: settings.batchSize, imagesPerSecond: summary.imagesPerSecond, trainSeconds: summary.trainSeconds, finalLoss: summary.finalLoss, knnAccuracy: summary.knnAccuracy, untrainedKnnAccuracy: summary.untrainedKnnAccuracy, rawPixelKnnAccuracy: summary.rawPixelKnnAccuracy, encoder: join(out, "encoder"), report: join(out, "report.html") }));
   return 0;
 }

@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandSpec, helpText, parseFlags } from "../flags.js";
 import { openImageFolder } from "../image-data.js";
 import { loadConfigFile, resolveSettings } from "../resolve-settings.js";
-import { runTraining } from "../run-training.js";
+import { removeRun, runTraining } from "../run-training.js";
 import { AUGMENTS, BACKBONES, BACKENDS, DEFAULT_SETTINGS as D, HEADS, LOSSES, SETTING_FLAGS, type TrainSettings } from "../settings.js";
 import { UsageError } from "../usage-error.js";
 
@@ -74,9 +74,4 @@ export async function train(argv: string[]): Promise<number> {
     console.log(`run folder: ${summary.out} (report: ${join(summary.out, "report.html")})`);
   }
   return summary.interrupted ? 130 : 0;
-}
-
-/** Removes what a run wrote in `out` (and nothing else there). */
-function removeRun(out: string): void {
-  for (const name of ["config.json", "metrics.jsonl", "state.json", "report.html", "checkpoints", "encoder", "head"]) rmSync(join(out, name), { recursive: true, force: true });
 }
