@@ -70,7 +70,7 @@ export function renderReport(content: ReportContent): string {
 <p class="sub">${escape(`${settings.backbone} + ${settings.head} head, ${settings.loss}${["ntxent", "dcl", "supcon"].includes(settings.loss) ? ` τ ${settings.temperature}` : ""}, ${settings.imageSize}×${settings.imageSize}×${settings.channels}, batch ${settings.batchSize}, learning rate ${settings.learningRate}, seed ${settings.seed}`)}${content.evaluatedOn ? ` · kNN (k 20, cosine, τ 0.1) on ${escape(content.evaluatedOn)}` : ""}</p>
 <div class="cards">${cards.join("")}</div>
 <div class="row"><section class="panel">${loss}</section><section class="panel">${rate}</section></div>
-<div class="row"><section class="panel">${knn}<p class="note">Dashed: the baselines before training: raw pixels, and the same encoder with random weights.</p></section><section class="panel">${map}</section></div>
+${content.map || baselines.length > 0 ? `<div class="row"><section class="panel">${knn}<p class="note">Dashed: the baselines before training: raw pixels, and the same encoder with random weights.</p></section><section class="panel">${map}</section></div>` : `<section class="panel"><p class="note">No labels: the kNN curve, the map of the embeddings and the nearest neighbours need class sub-folders in --data (DIR/&lt;class&gt;/&lt;image&gt;) or a labelled --test DIR.</p></section>`}
 ${grid ? `<section class="panel"><h2>Queries and their nearest neighbours</h2>${grid}</section>` : ""}
 <section class="panel"><h2>Configuration</h2><dl>${settingsList}</dl></section>
 </main></body></html>

@@ -42,11 +42,12 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   if (y0 === y1) [y0, y1] = [y0 - Math.abs(y0 || 1) * 0.1, y1 + Math.abs(y1 || 1) * 0.1];
   const pad = (y1 - y0) * 0.05;
   if (!options.yRange) [y0, y1] = [y0 - pad, y1 + pad];
+  const yTicks = niceTicks(y0, y1, 6);
+  const yStep = (yTicks[1] ?? yTicks[0]! * 2) - yTicks[0]!;
+  margin.left = Math.max(margin.left, 30 + 6.5 * Math.max(...yTicks.map((v) => tick(v, yStep).length))); // room for the tick labels and the axis title
   const px = (x: number) => margin.left + ((x - x0) / (x1 - x0)) * (width - margin.left - margin.right);
   const py = (y: number) => height - margin.bottom - ((y - y0) / (y1 - y0)) * (height - margin.top - margin.bottom);
-  const yTicks = niceTicks(y0, y1);
   const xTicks = niceTicks(x0, x1, 6, options.integerX);
-  const yStep = (yTicks[1] ?? yTicks[0]! * 2) - yTicks[0]!;
   const xStep = (xTicks[1] ?? xTicks[0]! * 2) - xTicks[0]!;
   const grid = yTicks.map((v) => `<line class="grid" x1="${margin.left}" x2="${width - margin.right}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}"/><text class="tick" x="${margin.left - 6}" y="${(py(v) + 4).toFixed(1)}" text-anchor="end">${tick(v, yStep)}</text>`);
   const xLabels = xTicks.map((v) => `<text class="tick" x="${px(v).toFixed(1)}" y="${height - margin.bottom + 16}" text-anchor="middle">${tick(v, xStep)}</text>`);
