@@ -15,3 +15,4 @@ export { tripletMargin } from "./triplet-margin.js";
 export type { TripletMarginOptions, TripletReduction } from "./triplet-margin.js";
 export { contrastiveMargin } from "./contrastive-margin.js";
 export type { ContrastiveMarginOptions } from "./contrastive-margin.js";
+export { crossView } from "./cross-view.js";

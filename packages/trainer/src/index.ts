@@ -17,3 +17,5 @@ export { constantSchedule, warmupCosineSchedule, stepSchedule, cosineMomentumSch
 export type { Schedule, ScheduleLike, WarmupCosineOptions, StepScheduleOptions, CosineMomentumOptions } from "./schedules.js";
 export { cachedGradients } from "./gradient-cache.js";
 export type { CachedGradientsInput, CachedGradients } from "./gradient-cache.js";
+export { stopGradient, stopGradientTarget, momentumTarget } from "./target-branch.js";
+export type { TargetBranch } from "./target-branch.js";

@@ -19,6 +19,7 @@ import {
 } from "@contrastive/core";
 import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
+import type { TargetBranch } from "./target-branch.js";
 import { type StepComponents, runStep } from "./training-step.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
@@ -48,8 +49,24 @@ export interface TrainerOptions {
    * as a last view. Updated after the step with the momentum keys, or else the first view's embeddings.
    */
   negatives?: NegativeBank;
-  /** A momentum (EMA) target network: embeds the last view without gradient, updated after each step. */
+  /** A momentum (EMA) target network: embeds the last view without gradient, updated after each step (MoCo). */
   momentumEncoder?: MomentumEncoder;
+  /** A prediction head q on the online branch only, after `head` (BYOL, SimSiam); its output goes to the loss. */
+  predictor?: Head;
+  /**
+   * Targets without gradient for every online view, appended after the online embeddings in
+   * `batch.views`: `stopGradientTarget()` (SimSiam) or `momentumTarget(encoder)` (BYOL, EMA). With a
+   * `crossView` loss this gives the symmetric loss over both view orders.
+   */
+  target?: TargetBranch;
+  /**
+   * Gradient caching (Gao et al. 2021): embed `chunkSize` images at a time without keeping their
+   * activations, take the loss's gradient on the whole batch's embeddings, then back-propagate it chunk by
+   * chunk. Parameter gradients equal the plain step's for encoders without batch norm; with batch norm
+   * each chunk is normalised on its own statistics. Bounds activation memory by the chunk, not the batch.
+   * Not with a predictor or target branch.
+   */
+  gradientCache?: { chunkSize: number };
   /**
    * Count tensors around every step and throw a `ContrastiveError` naming what leaked; on the first step
    * the loss is also called alone to name a loss that leaks. Costs a few reads; default on under
@@ -145,7 +162,16 @@ export function createTrainer(options: TrainerOptions): Trainer {
       throw new ContrastiveError({ component: "createTrainer", argument, received: describeValue(value), expected: `an object with a ${method}() method` });
     }
   }
-  const variables = () => [...backbone.trainableWeights, ...(head?.trainableWeights ?? [])];
+  const variables = () => [...backbone.trainableWeights, ...(head?.trainableWeights ?? []), ...(options.predictor?.trainableWeights ?? [])];
+  if (options.gradientCache !== undefined) {
+    const { chunkSize } = options.gradientCache ?? {};
+    if (!(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
+      throw new ContrastiveError({ component: "createTrainer", argument: "gradientCache.chunkSize", received: describeValue(chunkSize), expected: "an integer ≥ 1, e.g. 256 (images embedded at once)" });
+    }
+    if (options.predictor || options.target) {
+      throw new ContrastiveError({ component: "createTrainer", argument: "gradientCache", received: "given with a predictor or a target branch", expected: "used without them (the cache holds the final embeddings only): drop gradientCache for BYOL or SimSiam" });
+    }
+  }
   const root = createRng(seed);
   // One stream for direct step() calls: a fork depends only on the seed, so forking per call would repeat the views.
   const directSteps = root.fork("step");
@@ -159,6 +185,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
     optimizer,
     negatives,
     momentum,
+    predictor: options.predictor,
+    target: options.target,
+    gradientCache: options.gradientCache,
     checkLeaks: options.checkLeaks ?? (env.NODE_ENV === "test" || env.VITEST !== undefined),
     maxWeightMagnitude: options.maxWeightMagnitude ?? 1e19,
   };

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backbone, ContrastiveError, type Head, type Loss, type NegativeBank, NonFiniteError, describeValue } from "@contrastive/core";
+import { cachedGradients } from "./gradient-cache.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
+import type { TargetBranch } from "./target-branch.js";
 
 /** What one step uses: the trainer's components. */
 export interface StepComponents {
@@ -10,6 +12,12 @@ export interface StepComponents {
   optimizer: tf.Optimizer;
   negatives?: NegativeBank | undefined;
   momentum?: MomentumEncoder | undefined;
+  /** Online only, after the head (BYOL, SimSiam). */
+  predictor?: Head | undefined;
+  /** Targets without gradient for the online views, appended after them (BYOL, SimSiam). */
+  target?: TargetBranch | undefined;
+  /** Embed in chunks of this many images and cache the embeddings' gradient (see `cachedGradients`). */
+  gradientCache?: { chunkSize: number } | undefined;
   /** Count tensors around each step and name a loss that leaks (see `TrainerOptions.checkLeaks`). */
   checkLeaks: boolean;
   /** Set once the loss alone was probed for leaks (on the first step with `checkLeaks`). */
@@ -33,9 +41,9 @@ const liveTensors = () => tf.memory().numTensors - Object.keys(tf.engine().regis
 
 /** Variables a forward pass in training mode may change (batch-norm statistics), online and target. */
 function stateVariables(c: StepComponents): tf.Variable[] {
-  const parts = [c.backbone, c.head, c.momentum?.backbone, c.momentum?.head];
+  const parts = [c.backbone, c.head, c.predictor, c.momentum?.backbone, c.momentum?.head];
   const trainable = new Set(parts.flatMap((p) => p?.trainableWeights ?? []));
-  return [...new Set(parts.flatMap((p) => p?.weights ?? []))].filter((v) => !trainable.has(v));
+  return [...new Set([...parts.flatMap((p) => p?.weights ?? []), ...(c.target?.weights ?? [])])].filter((v) => !trainable.has(v));
 }
 
 /**
@@ -46,7 +54,7 @@ function stateVariables(c: StepComponents): tf.Variable[] {
  */
 export function runStep(c: StepComponents, input: StepInput): number {
   const { loss, negatives, momentum } = c;
-  const variables = [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? [])];
+  const variables = [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? []), ...(c.predictor?.trainableWeights ?? [])];
   const context = input.indices ? { indices: input.indices } : undefined;
   const before = liveTensors();
   const state = stateVariables(c);
@@ -72,21 +80,26 @@ export function runStep(c: StepComponents, input: StepInput): number {
     negativeShape = bankNegatives?.shape;
     let firstView: tf.Tensor2D | undefined;
     let failure: unknown;
-    const result = tf.variableGrads(() => {
+    const lossOf = (perView: tf.Tensor2D[], projections: tf.Tensor2D[]): tf.Scalar => {
+      const targets = c.target ? c.target.targets({ views: online, projections }) : [];
+      const batchViews = [...perView, ...targets, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
+      shapes = batchViews.map((v) => v.shape);
+      const value = loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
+      if (!(value instanceof tf.Tensor) || value.rank !== 0) {
+        throw new ContrastiveError({ component: "trainer.step", argument: `loss '${loss.name}'`, received: `compute() returning ${describeValue(value)}`, expected: "a loss whose compute() returns a scalar (rank-0) tensor, e.g. tf.mean of the per-row losses" });
+      }
+      if (negatives && !keys) firstView = tf.keep(tf.clone(perView[0] as tf.Tensor2D));
+      return value;
+    };
+    const result = c.gradientCache ? cached(c, online, variables, stateVariables(c), lossOf) : tf.variableGrads(() => {
       try {
         const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
         const features = c.backbone.apply(all, { training: true });
         const embeddings = c.head ? c.head.apply(features, { training: true }) : features;
+        const outputs = c.predictor ? c.predictor.apply(embeddings, { training: true }) : embeddings;
         // (tfjs 4.22's split gradient fails for a single piece, so one view is not split)
-        const perView = online.length === 1 ? [embeddings] : (tf.split(embeddings, online.length, 0) as tf.Tensor2D[]);
-        const batchViews = [...perView, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
-        shapes = batchViews.map((v) => v.shape);
-        const value = loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
-        if (!(value instanceof tf.Tensor) || value.rank !== 0) {
-          throw new ContrastiveError({ component: "trainer.step", argument: `loss '${loss.name}'`, received: `compute() returning ${describeValue(value)}`, expected: "a loss whose compute() returns a scalar (rank-0) tensor, e.g. tf.mean of the per-row losses" });
-        }
-        if (negatives && !keys) firstView = tf.keep(perView[0] as tf.Tensor2D);
-        return value;
+        const split = (t: tf.Tensor2D) => (online.length === 1 ? [t] : (tf.split(t, online.length, 0) as tf.Tensor2D[]));
+        return lossOf(split(outputs), c.predictor ? split(embeddings) : split(outputs));
       } catch (error) {
         failure = error;
         // a scalar joined to every variable, so that tfjs completes the backward pass and frees its tape
@@ -109,6 +122,7 @@ export function runStep(c: StepComponents, input: StepInput): number {
       throw new NonFiniteError({ component: "trainer.step", argument: `weights after the update of step ${input.step}`, received: `a weight of magnitude ${largest}`, expected: `at most ${c.maxWeightMagnitude} in magnitude: the run diverged (lower the learning rate, clip gradients, or resume from the last checkpoint)` });
     }
     momentum?.update();
+    c.target?.update?.();
     if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
     completed = true;
     return value;
@@ -150,4 +164,15 @@ function checkLeaks(c: StepComponents, before: number, shapes: number[][], negat
   const culprit = byLoss > 0 ? `loss '${c.loss.name}'` : "the step (augment, backbone, head, bank or momentum encoder)";
   const received = byLoss > 0 ? `compute() leaving ${byLoss} tensors behind on its own (step ${input.step})` : `${leaked} more tensors after step ${input.step} than before`;
   throw new ContrastiveError({ component: "trainer.step", argument: culprit, received, expected: "free of leaked tensors: compute inside tf.tidy and return only the result (checked because checkLeaks is on; it is on by default under NODE_ENV=test or VITEST)" });
+}
+
+/** The gradient-cache source of a step: chunked embeddings, the loss's gradient cached on them. */
+function cached(c: StepComponents, online: tf.Tensor4D[], variables: tf.Variable[], state: tf.Variable[], lossOf: (perView: tf.Tensor2D[], projections: tf.Tensor2D[]) => tf.Scalar) {
+  const embed = (images: tf.Tensor4D) => {
+    const features = c.backbone.apply(images, { training: true });
+    return c.head ? c.head.apply(features, { training: true }) : features;
+  };
+  const { value, grads, perView } = cachedGradients({ views: online, embed, lossOf: (z) => lossOf(z, z), variables, state, chunkSize: (c.gradientCache as { chunkSize: number }).chunkSize });
+  tf.dispose(perView);
+  return { value, grads };
 }
