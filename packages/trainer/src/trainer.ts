@@ -82,6 +82,12 @@ export interface Trainer {
    * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
    */
   step(images: tf.Tensor4D, options?: StepOptions): number;
+  /**
+   * {@link Trainer.step}, reading the loss back asynchronously (what `fit` uses): on WebGPU a synchronous
+   * read stalls, and in some browsers fails.
+   * @throws {NonFiniteError} as `step`.
+   */
+  stepAsync(images: tf.Tensor4D, options?: StepOptions): Promise<number>;
   /** Trains for `epochs` epochs, calling the callbacks. */
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
@@ -117,6 +123,25 @@ export function createTrainer(options: TrainerOptions): Trainer {
   let stopRequested = false;
 
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
+    const pending = beginStep(images, stepOptions);
+    try {
+      return pending.finish(pending.loss.dataSync()[0] as number);
+    } finally {
+      pending.release();
+    }
+  }
+
+  async function stepAsync(images: tf.Tensor4D, stepOptions: StepOptions = {}): Promise<number> {
+    const pending = beginStep(images, stepOptions);
+    try {
+      return pending.finish((await pending.loss.data())[0] as number);
+    } finally {
+      pending.release();
+    }
+  }
+
+  /** A step up to its loss and gradients; `finish` takes the loss's value (read back by the caller) and updates. */
+  function beginStep(images: tf.Tensor4D, stepOptions: StepOptions): { loss: tf.Scalar; finish(value: number): number; release(): void } {
     const { indices } = stepOptions;
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
@@ -153,16 +178,22 @@ export function createTrainer(options: TrainerOptions): Trainer {
         return loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
       }, variables());
       owned.push(result.value, ...Object.values(result.grads));
-      const value = result.value.dataSync()[0] as number;
-      if (!Number.isFinite(value)) {
-        throw new NonFiniteError({ component: "trainer.step", argument: `loss (${loss.name})`, received: String(value), expected: "finite; the update was skipped and the weights are unchanged (lower the learning rate or check the inputs for NaN)" });
-      }
-      optimizer.applyGradients(result.grads);
-      momentum?.update();
-      if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
-      return value;
-    } finally {
+      return {
+        loss: result.value,
+        finish(value: number): number {
+          if (!Number.isFinite(value)) {
+            throw new NonFiniteError({ component: "trainer.step", argument: `loss (${loss.name})`, received: String(value), expected: "finite; the update was skipped and the weights are unchanged (lower the learning rate or check the inputs for NaN)" });
+          }
+          optimizer.applyGradients(result.grads);
+          momentum?.update();
+          if (negatives && context) negatives.update((keys ?? firstView) as tf.Tensor2D, context);
+          return value;
+        },
+        release: () => tf.dispose(owned),
+      };
+    } catch (error) {
       tf.dispose(owned);
+      throw error;
     }
   }
 
@@ -198,7 +229,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
               throw new ContrastiveError({ component: "trainer.fit", argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });
             }
             const labels = useLabels ? Int32Array.from(indices, (i) => (data.labels as Int32Array)[i] as number) : undefined;
-            value = step(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), indices, ...(labels ? { labels } : {}) });
+            value = await stepAsync(images as tf.Tensor4D, { rng: root.fork(`${epoch}:${b}`), indices, ...(labels ? { labels } : {}) });
           } finally {
             images.dispose();
           }
@@ -230,6 +261,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return variables();
     },
     step,
+    stepAsync,
     fit,
     stop() {
       stopRequested = true;

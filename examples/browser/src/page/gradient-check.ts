@@ -50,7 +50,7 @@ async function stepOnce(digits: DigitsFile): Promise<Omit<GradientReport, "tenso
     const trainer = createTrainer({ backbone, head, loss: ntXent({ temperature: 0.5 }), optimizer: recorder, augment: multiView(2, simclrMnistAugment()), seed: 5 });
     const variables = trainer.trainableWeights;
     const initialWeightSum = (await Promise.all(variables.map(async (v) => (await v.data()).reduce((a, b) => a + b, 0)))).reduce((a, b) => a + b, 0);
-    const loss = trainer.step(images, { rng: createRng(11) });
+    const loss = await trainer.stepAsync(images, { rng: createRng(11) });
     const gradients = await Promise.all(
       variables.map(async (v) => {
         const g = recorded[v.name];
