@@ -49,7 +49,7 @@ async function stepOnce(digits: DigitsFile): Promise<Omit<GradientReport, "tenso
   try {
     const trainer = createTrainer({ backbone, head, loss: ntXent({ temperature: 0.5 }), optimizer: recorder, augment: multiView(2, simclrMnistAugment()), seed: 5 });
     const variables = trainer.trainableWeights;
-    const initialWeightSum = (await Promise.all(variables.map(async (v) => (await v.data()).reduce((a, b) => a + b, 0)))).reduce((a, b) => a + b, 0);
+    const initialWeightSum = (await Promise.all(variables.map(async (v) => Array.from(await v.data(), Number).reduce((a, b) => a + b, 0)))).reduce((a, b) => a + b, 0);
     const loss = await trainer.stepAsync(images, { rng: createRng(11) });
     const gradients = await Promise.all(
       variables.map(async (v) => {
