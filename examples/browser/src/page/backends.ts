@@ -6,7 +6,8 @@
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "@tensorflow/tfjs-core";
+import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { type BackendSelection, selectBackend } from "@contrastive/core";
 
 /** The backends a user can pick, best first. */
@@ -35,4 +36,16 @@ export async function probeBackend(backend: PageBackend): Promise<{ present: boo
 /** Makes `backend` the active one through the project's `selectBackend`. */
 export function useBackend(backend: PageBackend): Promise<BackendSelection> {
   return selectBackend(backend);
+}
+
+/** A line on the active backend: wasm threads, the WebGL version, the WebGPU adapter. */
+export function describeActiveBackend(): string {
+  const backend = tf.getBackend();
+  if (backend === "wasm") return `${getThreadsCount()} thread(s)${crossOriginIsolated ? "" : " (page not cross-origin isolated)"}`;
+  if (backend === "webgl") return `WebGL ${tf.env().getNumber("WEBGL_VERSION")}`;
+  if (backend === "webgpu") {
+    const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+    return `adapter ${info?.vendor || "?"} ${info?.architecture || ""}`.trim();
+  }
+  return backend;
 }

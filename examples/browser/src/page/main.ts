@@ -5,7 +5,7 @@
  * Either way the outcome is written as JSON into `#result` (`data-state` done or error).
  */
 import { decodeDigits, type DigitsFile } from "../digits-file.js";
-import { type PageBackend, pageBackends, probeBackend, useBackend } from "./backends.js";
+import { type PageBackend, describeActiveBackend, pageBackends, probeBackend, useBackend } from "./backends.js";
 import { gradientStep, type GradientReport } from "./gradient-check.js";
 import { lossChart } from "./loss-chart.js";
 import { runSimclr } from "./train-run.js";
@@ -34,7 +34,16 @@ async function loadDigits(): Promise<DigitsFile> {
   return decodeDigits(await response.arrayBuffer());
 }
 
+function row(name: string, value: string) {
+  const tr = document.createElement("tr");
+  tr.innerHTML = `<td></td><td class="value"></td>`;
+  (tr.children[0] as HTMLElement).textContent = name;
+  (tr.children[1] as HTMLElement).textContent = value;
+  $("summary").append(tr);
+}
+
 async function gradientCheck(digits: DigitsFile) {
+  ($("chart") as unknown as SVGSVGElement).style.display = "none";
   const reports: GradientReport[] = [];
   const unavailable: Record<string, string> = {};
   for (const backend of ["cpu", ...pageBackends] as PageBackend[]) {
@@ -47,16 +56,15 @@ async function gradientCheck(digits: DigitsFile) {
     await useBackend(backend);
     reports.push(await gradientStep(digits));
   }
-  status(`gradient check done on ${reports.map((r) => r.backend).join(", ")}`);
+  status(`gradient check: one step of a tiny model (ConvNet [4, 8], 8 digits) on ${reports.map((r) => r.backend).join(", ")}`);
+  const cpu = reports[0] as GradientReport;
+  const scale = Math.max(...cpu.gradients.flatMap((g) => g.values.map(Math.abs)));
+  for (const report of reports) {
+    const worst = Math.max(...report.gradients.flatMap((g, v) => g.values.map((value, i) => Math.abs(value - (cpu.gradients[v]?.values[i] as number)))));
+    row(report.backend, `loss ${report.loss.toFixed(7)}, gradients within ${(worst / scale).toExponential(1)} of cpu's largest`);
+  }
+  for (const [backend, reason] of Object.entries(unavailable)) row(backend, `unavailable: ${reason}`);
   publish("done", { reports, unavailable });
-}
-
-function row(name: string, value: string) {
-  const tr = document.createElement("tr");
-  tr.innerHTML = `<td></td><td class="value"></td>`;
-  (tr.children[0] as HTMLElement).textContent = name;
-  (tr.children[1] as HTMLElement).textContent = value;
-  $("summary").append(tr);
 }
 
 async function train(digits: DigitsFile) {
@@ -69,20 +77,23 @@ async function train(digits: DigitsFile) {
   $("summary").replaceChildren();
   status(`starting ${backend}`);
   const selection = await useBackend(backend);
-  const chart = lossChart($("chart") as unknown as SVGSVGElement, steps, Math.log(2 * batchSize - 1));
+  const svg = $("chart") as unknown as SVGSVGElement;
+  svg.style.display = "";
+  const chart = lossChart(svg, steps, Math.log(2 * batchSize - 1));
   const result = await runSimclr(digits, settings, (step, loss) => {
     chart.add(loss);
     status(`${selection.backend}: step ${step}/${steps}, loss ${loss.toFixed(4)}`);
   }, status);
   status(`${selection.backend}: ${result.steps} steps of ${batchSize} digit pairs, ConvNet [${filters.join(", ")}]`);
-  row("backend", `${selection.backend} (${selection.packageName})`);
+  const details = describeActiveBackend();
+  row("backend", `${selection.backend}: ${details}`);
   row("steps per second", `${result.stepsPerSecond.toFixed(2)} (${result.imagesPerSecond.toFixed(0)} images/s; first step ${result.firstStepSeconds.toFixed(1)} s)`);
   row("loss, first → last step", `${result.losses[0]?.toFixed(4)} → ${result.losses.at(-1)?.toFixed(4)}`);
   row(`kNN accuracy, SimCLR encoder (${settings.knnTrain} → ${settings.knnTest} digits)`, result.knnAccuracy.toFixed(4));
   row("kNN accuracy, untrained encoder", result.untrainedKnnAccuracy.toFixed(4));
   row("kNN accuracy, raw pixels", result.rawPixelKnnAccuracy.toFixed(4));
   $<HTMLButtonElement>("start").disabled = false;
-  publish("done", { backend: selection.backend, batchSize, filters, ...result });
+  publish("done", { backend: selection.backend, details, batchSize, filters, ...result });
 }
 
 async function main() {
