@@ -32,7 +32,7 @@ export interface InfoNceOptions {
  *   MoCo's loss over its queue.
  *
  * The gradient is hand-written (`tf.customGrad`) with respect to both views; the negatives are never
- * differentiated. `compute` reads the value back once to fail clearly on NaN or infinite inputs.
+ * differentiated. `compute` reads the value back once to fail clearly on NaN or infinite inputs (not on webgpu).
  *
  * @throws {ContrastiveError} from `infoNce` when `temperature` is not a finite number > 0; from
  *   `compute` when the views are not exactly 2 tensors `[N, d]` alike, `negatives` is not `[K, d]`,

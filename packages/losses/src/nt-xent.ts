@@ -28,7 +28,8 @@ export interface NtXentOptions {
  * −log(exp(s_ap) / (exp(s_ap) + Σ_n exp(s_an))). Both definitions agree for V = 2 without labels.
  *
  * `compute` takes `views` (V ≥ 2 tensors `[N, d]`) and optional `labels` `[N]`; it returns a scalar.
- * It reads the loss value back once, to fail with a clear error when an input is NaN or infinite.
+ * It reads the loss value back once, to fail with a clear error when an input is NaN or infinite (not on
+ * webgpu, where a synchronous read stalls; see `ensureFiniteLoss`).
  *
  * @throws {ContrastiveError} from `ntXent` when `temperature` is not a finite number > 0; from
  *   `compute` when there are fewer than 2 views, a view is not `[N, d]` like `views[0]`, `labels`

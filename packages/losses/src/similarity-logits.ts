@@ -22,9 +22,10 @@ export interface NormalizedRows {
  */
 export function normalizeRows(x: tf.Tensor2D): NormalizedRows {
   const largest = tf.max(tf.abs(x), 1, true);
-  // the largest |value|, or 1 for a zero row: relu(1 − 1e38·m) is 1 at m = 0 and 0 for every normal float32 m > 0.
-  // (Built from differentiable ops, as the autodiff twins differentiate it; wasm's Sign returned 0 for 2e-30 here.)
-  const scale = tf.add(largest, tf.relu(tf.sub(1, tf.mul(largest, 1e38))));
+  // the largest |value|, or 1 for a zero row: relu(1 − 1e38·min(m, 1)) is 1 at m = 0 and 0 for every normal float32 m > 0.
+  // (Built from differentiable ops, as the autodiff twins differentiate it; wasm's Sign returned 0 for 2e-30 here.
+  // min(m, 1) keeps the product finite: WebGPU shaders do not promise IEEE infinities.)
+  const scale = tf.add(largest, tf.relu(tf.sub(1, tf.mul(tf.minimum(largest, 1), 1e38))));
   const rescaled = tf.div(x, scale);
   const squares = tf.sum(tf.square(rescaled), 1, true);
   const inverse = tf.rsqrt(tf.maximum(squares, EPSILON_SQUARED));

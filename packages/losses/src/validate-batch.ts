@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, NonFiniteError, describeValue } from "@contrastive/core";
 import type { EmbeddingBatch } from "@contrastive/core";
 
@@ -105,12 +105,15 @@ export function rejectUnused(component: string, batch: EmbeddingBatch, field: "l
 
 /**
  * Reads a loss value back once and returns it when finite; otherwise disposes it and throws the error
- * that names the non-finite input (see {@link throwNonFiniteInput}).
+ * that names the non-finite input (see {@link throwNonFiniteInput}). On the webgpu backend it reads
+ * nothing and returns the value: a synchronous read there stalls the GPU queue and, in Chromium with
+ * tfjs 4.22, can return zeros and lose the device; the caller's asynchronous read (e.g. the trainer's)
+ * is the check there.
  *
  * @throws {NonFiniteError} when the value is NaN or ±Infinity.
  */
 export function ensureFiniteLoss(component: string, value: tf.Scalar, views: readonly tf.Tensor2D[], negatives?: tf.Tensor2D): tf.Scalar {
-  if (Number.isFinite(value.dataSync()[0])) return value;
+  if (tf.getBackend() === "webgpu" || Number.isFinite(value.dataSync()[0])) return value;
   value.dispose();
   throwNonFiniteInput(component, views, negatives === undefined ? {} : { negatives });
 }

@@ -20,7 +20,7 @@ import {
 import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 import type { TargetBranch } from "./target-branch.js";
-import { type StepComponents, runStep } from "./training-step.js";
+import { type StepComponents, runStep, runStepAsync } from "./training-step.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
 export interface TrainerOptions {
@@ -134,6 +134,12 @@ export interface Trainer {
    * @throws {NonFiniteError} when the loss is NaN or infinite; the weights are then left unchanged.
    */
   stepViews(views: tf.Tensor4D[], options?: Omit<StepOptions, "rng">): number;
+  /**
+   * {@link Trainer.step}, reading the loss back asynchronously (what `fit` uses): on WebGPU a synchronous
+   * read stalls, and in some browsers fails.
+   * @throws {NonFiniteError} as `step`.
+   */
+  stepAsync(images: tf.Tensor4D, options?: StepOptions): Promise<number>;
   /** Trains for `epochs` epochs, calling the callbacks. */
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
@@ -208,23 +214,47 @@ export function createTrainer(options: TrainerOptions): Trainer {
     }
   }
 
-  function stepViews(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): number {
+  async function stepAsync(images: tf.Tensor4D, stepOptions: StepOptions = {}): Promise<number> {
+    if (takesImages(augment)) {
+      throw new ContrastiveError({ component: "trainer.stepAsync", argument: "augment", received: `'${augment.name}', which makes views from decoded images asynchronously`, expected: "fit({ data: imageFolder(root), … }); stepAsync() takes a tensor augmentation" });
+    }
+    const views = augment.apply(images, stepOptions.rng ?? directSteps);
+    try {
+      return await stepViewsAsync(views, stepOptions);
+    } finally {
+      tf.dispose(views);
+    }
+  }
+
+  /** The checks of a step on ready views, then the step itself (synchronous reads, or asynchronous ones). */
+  function stepInput(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng">) {
     const { indices } = stepOptions;
     if (negatives && !indices) {
       throw new ContrastiveError({ component: "trainer.step", argument: "indices", received: "undefined", expected: `the batch's data-set indices when the trainer has a negative bank (${negatives.name})` });
     }
-    const value = runStep(components, { views, labels: stepOptions.labels, indices, step: steps });
+    return { views, labels: stepOptions.labels, indices, step: steps };
+  }
+
+  // The step count (named in errors) counts completed steps.
+  function stepViews(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): number {
+    const value = runStep(components, stepInput(views, stepOptions));
+    steps++;
+    return value;
+  }
+
+  async function stepViewsAsync(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): Promise<number> {
+    const value = await runStepAsync(components, stepInput(views, stepOptions));
     steps++;
     return value;
   }
 
   /** One step on a prepared batch (its views made now for a tensor augmentation); disposes the batch. */
-  function trainOn(batch: PreparedBatch, labelsOfData: Int32Array | undefined): number {
+  async function trainOn(batch: PreparedBatch, labelsOfData: Int32Array | undefined): Promise<number> {
     let views: tf.Tensor4D[] = [];
     try {
       views = batch.views();
       const labels = labelsOfData ? Int32Array.from(batch.indices, (i) => labelsOfData[i] as number) : undefined;
-      return stepViews(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
+      return await stepViewsAsync(views, { indices: batch.indices, ...(labels ? { labels } : {}) });
     } finally {
       tf.dispose(views);
       batch.dispose();
@@ -268,7 +298,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
           if (batch === undefined) continue; // every file of the batch was skipped
           dataWaitMs += waited;
           const stepStarted = performance.now();
-          const value = trainOn(batch, useLabels ? data.labels : undefined);
+          const value = await trainOn(batch, useLabels ? data.labels : undefined);
           examples += batch.indices.length;
           lossSum += value;
           steps++;
@@ -301,6 +331,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     },
     step,
     stepViews,
+    stepAsync,
     fit,
     stop() {
       stopRequested = true;

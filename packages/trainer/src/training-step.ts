@@ -36,6 +36,19 @@ export interface StepInput {
   step: number;
 }
 
+/**
+ * Folds scalars two at a time. (Not `tf.addN` or `tf.stack` of many: with more inputs than a WebGPU
+ * shader may bind, tfjs 4.22's webgpu kernels lose the device in Chromium.)
+ */
+function pairwise(scalars: tf.Tensor[], combine: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Scalar {
+  return scalars.reduce((total, next) => combine(total, next)) as tf.Scalar;
+}
+
+/** 0, or NaN when any entry of `tensors` is NaN or infinite (x·0 is NaN only for those); joined to each tensor. */
+function nanProbe(tensors: tf.Tensor[]): tf.Scalar {
+  return pairwise(tensors.map((t) => tf.sum(tf.mul(t, 0))), tf.add);
+}
+
 /** Tensors alive, not counting variables (the optimizer creates its slots on its first update). */
 const liveTensors = () => tf.memory().numTensors - Object.keys(tf.engine().registeredVariables).length;
 
@@ -53,6 +66,43 @@ function stateVariables(c: StepComponents): tf.Variable[] {
  * inside the forward pass is caught there, so tfjs still frees the tensors it saved for backward).
  */
 export function runStep(c: StepComponents, input: StepInput): number {
+  const steps = stepStages(c, input);
+  let stage = steps.next();
+  while (!stage.done) {
+    let values: ArrayLike<number>;
+    try {
+      values = stage.value.dataSync();
+    } catch (error) {
+      stage = steps.throw(error); // restores the state and frees the tensors, then rethrows
+      continue;
+    }
+    stage = steps.next(values);
+  }
+  return stage.value;
+}
+
+/**
+ * {@link runStep} with its two reads (the loss with a gradient check, then the largest weight) made
+ * asynchronously, as `fit` does: on WebGPU a synchronous read stalls the device, and in some browsers fails.
+ */
+export async function runStepAsync(c: StepComponents, input: StepInput): Promise<number> {
+  const steps = stepStages(c, input);
+  let stage = steps.next();
+  while (!stage.done) {
+    let values: ArrayLike<number>;
+    try {
+      values = await stage.value.data();
+    } catch (error) {
+      stage = steps.throw(error); // restores the state and frees the tensors, then rethrows
+      continue;
+    }
+    stage = steps.next(values);
+  }
+  return stage.value;
+}
+
+/** The step, pausing at each read: it yields a tensor and resumes with its values. */
+function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor, number, ArrayLike<number>> {
   const { loss, negatives, momentum } = c;
   const variables = [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? []), ...(c.predictor?.trainableWeights ?? [])];
   const context = input.indices ? { indices: input.indices } : undefined;
@@ -99,11 +149,12 @@ export function runStep(c: StepComponents, input: StepInput): number {
         const outputs = c.predictor ? c.predictor.apply(embeddings, { training: true }) : embeddings;
         // (tfjs 4.22's split gradient fails for a single piece, so one view is not split)
         const split = (t: tf.Tensor2D) => (online.length === 1 ? [t] : (tf.split(t, online.length, 0) as tf.Tensor2D[]));
-        return lossOf(split(outputs), c.predictor ? split(embeddings) : split(outputs));
+        const perView = split(outputs);
+        return lossOf(perView, c.predictor ? split(embeddings) : perView);
       } catch (error) {
         failure = error;
         // a scalar joined to every variable, so that tfjs completes the backward pass and frees its tape
-        return tf.addN(variables.map((v) => tf.sum(tf.mul(v, 0)))) as tf.Scalar;
+        return nanProbe(variables);
       }
     }, variables);
     owned.push(result.value, ...Object.values(result.grads));
@@ -111,13 +162,18 @@ export function runStep(c: StepComponents, input: StepInput): number {
     if (failure !== undefined) throw failure;
     const grads = Object.values(result.grads);
     // one read: the loss, and NaN if any gradient is NaN or infinite (x·0 is NaN only for those)
-    const [value, gradientCheck] = tf.tidy(() => tf.stack([result.value, tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0))))]).dataSync()) as unknown as [number, number];
+    const check = tf.tidy(() => nanProbe(grads));
+    owned.push(check);
+    const value = (yield result.value)[0] as number;
+    const gradientCheck = (yield check)[0] as number;
     if (!Number.isFinite(value) || !Number.isFinite(gradientCheck)) {
       const what = !Number.isFinite(value) ? `loss (${loss.name})` : `gradients of loss (${loss.name})`;
       throw new NonFiniteError({ component: "trainer.step", argument: `${what} at step ${input.step}`, received: Number.isFinite(value) ? "NaN or infinite gradients" : String(value), expected: "finite; the update was skipped and the weights, batch-norm statistics, optimizer, bank and momentum encoder are unchanged (lower the learning rate or check the inputs for NaN)" });
     }
     c.optimizer.applyGradients(result.grads);
-    const largest = tf.tidy(() => tf.max(tf.stack(variables.map((v) => tf.add(tf.max(tf.abs(v)), tf.sum(tf.mul(v, 0)))))).dataSync()[0] as number);
+    const magnitude = tf.tidy(() => tf.add(pairwise(variables.map((v) => tf.max(tf.abs(v))), tf.maximum), nanProbe(variables)));
+    owned.push(magnitude);
+    const largest = (yield magnitude)[0] as number;
     if (!(largest <= c.maxWeightMagnitude)) {
       throw new NonFiniteError({ component: "trainer.step", argument: `weights after the update of step ${input.step}`, received: `a weight of magnitude ${largest}`, expected: `at most ${c.maxWeightMagnitude} in magnitude: the run diverged (lower the learning rate, clip gradients, or resume from the last checkpoint)` });
     }
