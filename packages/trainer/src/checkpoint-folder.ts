@@ -1,4 +1,5 @@
 import { ContrastiveError } from "@contrastive/core";
+import { fileSystemFault as fault, withFileSystemFaults as attempt, writeFileDurably } from "@contrastive/core/node";
 
 /** The name of the pointer file and of the folders it may name. */
 export const LATEST = "latest";
@@ -6,21 +7,6 @@ const PUBLISHED = /^epoch-(\d{4,})(?:-r(\d+))?$/;
 const PRIVATE = /^\.(?:epoch-\d{4,}(?:-r\d+)?|latest|lock)\.(?:tmp|trash)-(\d+)-[0-9a-z]+$/;
 export const folderOf = (epoch: number) => `epoch-${String(epoch).padStart(4, "0")}`;
 export const uniqueSuffix = () => `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-
-/** A file-system error as a ContrastiveError naming the component, the operation and the path. */
-export function fault(component: string, operation: string, path: string, error: unknown): Error {
-  if (ContrastiveError.isInstance(error)) return error;
-  const code = (error as { code?: string }).code;
-  return new ContrastiveError({ component, argument: path, received: code ? `${code} (${(error as Error).message})` : String(error), expected: `usable for ${operation}`, cause: error });
-}
-
-async function attempt<T>(component: string, operation: string, path: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    throw fault(component, operation, path, error);
-  }
-}
 
 const alive = (pid: number) => {
   if (pid === process.pid) return true;
@@ -108,15 +94,7 @@ export async function publish(directory: string, temporary: string, epoch: numbe
   }
   const pointer = join(directory, `.${LATEST}.tmp-${uniqueSuffix()}`);
   try {
-    await attempt("saveCheckpoint", "write", pointer, async () => {
-      const handle = await fs.open(pointer, "w");
-      try {
-        await handle.writeFile(target);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    });
+    await writeFileDurably("saveCheckpoint", pointer, target);
     await attempt("saveCheckpoint", "rename", join(directory, LATEST), () => fs.rename(pointer, join(directory, LATEST)));
   } finally {
     await fs.rm(pointer, { force: true });
