@@ -44,6 +44,10 @@ const cases: Array<[string[], string[]]> = [
   [["eval", "--model", root, "--train", empty], ["--test is required"]],
   [["demo", "--epochs", "0"], ["--epochs", "integer ≥ 1", "'0'"]],
   [["fit"], ["unknown command 'fit'", "train, embed, eval, demo"]],
+  [["import", "--weights", join(root, "none.safetensors"), "--backbone", "resnet18", "--out", join(root, "i")], ["--weights", "no such file", ".safetensors"]],
+  [["import", "--weights", config, "--backbone", "vgg16", "--out", join(root, "i")], ["--backbone", "resnet18, resnet34, resnet50", "'vgg16'"]],
+  [["import", "--weights", config, "--backbone", "resnet18", "--out", join(root, "i")], [config]],
+  [["export", "--model", empty, "--out", join(root, "x.safetensors")], ["--model", "no model.json"]],
 ];
 
 describe("contrastive: usage errors", () => {
@@ -61,13 +65,13 @@ describe("contrastive: usage errors", () => {
   });
 
   it("prints each command's help with --help and exits 0", async () => {
-    const commands = ["train", "embed", "eval", "demo"];
+    const commands = ["train", "embed", "eval", "demo", "import", "export"];
     const results = await Promise.all([...commands.map((c) => runBuiltCli([c, "--help"])), runBuiltCli(["--help"])]);
-    results.slice(0, 4).forEach((result, i) => {
+    results.slice(0, commands.length).forEach((result, i) => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^usage: contrastive ${commands[i]} `));
       expect(result.stdout).toContain("--help");
     });
-    for (const command of commands) expect(results[4]!.stdout).toContain(`contrastive ${command}`);
+    for (const command of commands) expect(results[commands.length]!.stdout).toContain(`contrastive ${command}`);
   });
 });

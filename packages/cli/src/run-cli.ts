@@ -4,10 +4,11 @@ import { demo, demoSpec } from "./commands/demo.js";
 import { digits, digitsSpec } from "./commands/digits.js";
 import { embed, embedSpec } from "./commands/embed.js";
 import { evalSpec, evaluate } from "./commands/eval.js";
+import { exportSpec, exportWeights, importSpec, importWeights } from "./commands/torch-weights.js";
 import { train, trainSpec } from "./commands/train.js";
 import { UsageError } from "./usage-error.js";
 
-const commands = { train: [train, trainSpec], embed: [embed, embedSpec], eval: [evaluate, evalSpec], demo: [demo, demoSpec], digits: [digits, digitsSpec] } as const;
+const commands = { train: [train, trainSpec], embed: [embed, embedSpec], eval: [evaluate, evalSpec], demo: [demo, demoSpec], digits: [digits, digitsSpec], import: [importWeights, importSpec], export: [exportWeights, exportSpec] } as const;
 
 const overview = `usage: contrastive <command> [flags]
 
