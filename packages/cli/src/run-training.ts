@@ -97,6 +97,9 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   };
   const interrupt = interruptHandler(log);
   const learningRate = () => {
+    // Our optimizers (sgd, adamW, lars of @contrastive/trainer) may follow a schedule; tfjs's keep a number.
+    const scheduled = (optimizer as unknown as { currentLearningRate?: () => number }).currentLearningRate;
+    if (typeof scheduled === "function") return scheduled.call(optimizer);
     const value = (optimizer as unknown as { learningRate?: unknown }).learningRate;
     return typeof value === "number" ? value : settings.learningRate;
   };
