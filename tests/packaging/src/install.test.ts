@@ -118,7 +118,7 @@ const cases: { dir: string; extra: string[]; script: string; expected: string }[
       const w = tf.variable(tf.randomNormal([4, 3], 0, 1, "float32", 1));
       const backbone = { name: "linear", inputShape: [2, 2, 1], outputDim: 3, trainableWeights: [w], weights: [w], dispose: () => w.dispose(),
         apply: (x) => tf.matMul(tf.reshape(x, [x.shape[0], 4]), w) };
-      const loss = { name: "viewDistance", compute: ({ views }) => tf.mean(tf.sum(tf.square(tf.sub(views[0], views[1])), 1)) };
+      const loss = { name: "viewDistance", compute: ({ views }) => tf.tidy(() => tf.mean(tf.sum(tf.square(tf.sub(views[0], views[1])), 1))) };
       const augment = { name: "noise", apply: (x, rng) => [tf.add(x, tf.randomNormal(x.shape, 0, 0.5, "float32", rng.uint32())), tf.add(x, tf.randomNormal(x.shape, 0, 0.5, "float32", rng.uint32()))] };
       const trainer = createTrainer({ backbone, loss, augment, optimizer: tf.train.sgd(0.05), seed: 1 });
       const images = tf.randomNormal([8, 2, 2, 1], 0, 1, "float32", 2);
