@@ -41,3 +41,4 @@ export type { OptionalModuleOptions } from "./optional-module.js";
 export { parseSafetensors, serializeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from "./safetensors.js";
 export type { Safetensors, SafetensorsTensor, SafetensorsInput } from "./safetensors.js";
 export { float16ToFloat32, bfloat16ToFloat32 } from "./half-float.js";
+export { DEFAULT_MAX_PIXELS, assertMaxPixels } from "./max-pixels.js";

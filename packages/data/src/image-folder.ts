@@ -2,10 +2,10 @@ import { readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataSource } from "@contrastive/core";
-import { ContrastiveError, describeValue } from "@contrastive/core";
+import { ContrastiveError, DEFAULT_MAX_PIXELS, assertMaxPixels, describeValue } from "@contrastive/core";
 import { checkIndices } from "./check-indices.js";
 import { mapWithConcurrency } from "./map-with-concurrency.js";
-import { DEFAULT_MAX_PIXELS, decodeFile, stackAsFloats, type RawImage } from "./raw-image.js";
+import { decodeFile, stackAsFloats, type RawImage } from "./raw-image.js";
 
 /** Options of {@link imageFolder}. */
 export interface ImageFolderOptions {
@@ -69,7 +69,7 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Ima
   const component = `imageFolder(${root})`;
   const { labelled = true, onError = "raise", extensions = [".jpg", ".jpeg", ".png", ".webp"], size, channels = 3, cache = false, onWarning = (m: string) => console.warn(m) } = options ?? {};
   const { maxPixels = DEFAULT_MAX_PIXELS, concurrency = 4 } = options ?? {};
-  if (!(maxPixels === Number.POSITIVE_INFINITY || (Number.isInteger(maxPixels) && maxPixels >= 1))) throw new ContrastiveError({ component, argument: "maxPixels", received: describeValue(maxPixels), expected: `an integer ≥ 1 (width × height), e.g. ${DEFAULT_MAX_PIXELS}, or Infinity` });
+  assertMaxPixels(component, maxPixels);
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new ContrastiveError({ component, argument: "concurrency", received: describeValue(concurrency), expected: "an integer ≥ 1, e.g. 4" });
   if (onError !== "skip" && onError !== "raise") throw new ContrastiveError({ component, argument: "onError", received: describeValue(onError), expected: "'skip' or 'raise'" });
   if (channels !== 1 && channels !== 3) throw new ContrastiveError({ component, argument: "channels", received: describeValue(channels), expected: "1 or 3" });

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cifar10 } from "./cifar10.js";
 import { imageFolder } from "./image-folder.js";
-import { DEFAULT_MAX_PIXELS } from "./raw-image.js";
+import { DEFAULT_MAX_PIXELS } from "@contrastive/core";
 
 /** A real JPEG whose header is rewritten to declare `height × width` (the scan stays that of a tiny image). */
 async function declaredJpeg(height: number, width: number): Promise<Uint8Array> {

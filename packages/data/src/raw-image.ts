@@ -1,14 +1,5 @@
-import { ContrastiveError } from "@contrastive/core";
+import { ContrastiveError, DEFAULT_MAX_PIXELS } from "@contrastive/core";
 import { loadSharp } from "./load-sharp.js";
-
-/**
- * Default limit on the pixels (width × height, as a file declares them) of an image decoded by
- * {@link imageFolder}: 50 megapixels. It admits every common camera's photos (45-MP sensors are
- * 8256 × 5504) and refuses decompression bombs before decoding; one such image decodes to at most 150 MB
- * of RGB bytes, so a batch read `concurrency` (default 4) files at a time holds at most ~600 MB of pixels
- * (plus libvips's working buffers). sharp's own limit, 268 megapixels (~800 MB each), is far above that.
- */
-export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /**
  * Decoded pixels of one image, `height × width × channels` bytes in HWC order: what `readImages` of

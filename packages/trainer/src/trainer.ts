@@ -20,7 +20,7 @@ import {
 import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 import type { TargetBranch } from "./target-branch.js";
-import { type StepComponents, runStep, runStepAsync } from "./training-step.js";
+import { type StepComponents, runStep, runStepAsync, trainableVariables } from "./training-step.js";
 
 /** Options of {@link createTrainer}: the components of the pipeline, as values. */
 export interface TrainerOptions {
@@ -168,7 +168,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       throw new ContrastiveError({ component: "createTrainer", argument, received: describeValue(value), expected: `an object with a ${method}() method` });
     }
   }
-  const variables = () => [...backbone.trainableWeights, ...(head?.trainableWeights ?? []), ...(options.predictor?.trainableWeights ?? [])];
+  const variables = () => trainableVariables({ backbone, head, predictor: options.predictor });
   if (options.gradientCache !== undefined) {
     const { chunkSize } = options.gradientCache ?? {};
     if (!(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {

@@ -52,6 +52,11 @@ function nanProbe(tensors: tf.Tensor[]): tf.Scalar {
 /** Tensors alive, not counting variables (the optimizer creates its slots on its first update). */
 const liveTensors = () => tf.memory().numTensors - Object.keys(tf.engine().registeredVariables).length;
 
+/** What the optimizer updates: the online backbone, head and predictor. */
+export function trainableVariables(c: Pick<StepComponents, "backbone" | "head" | "predictor">): tf.Variable[] {
+  return [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? []), ...(c.predictor?.trainableWeights ?? [])];
+}
+
 /** Variables a forward pass in training mode may change (batch-norm statistics), online and target. */
 function stateVariables(c: StepComponents): tf.Variable[] {
   const parts = [c.backbone, c.head, c.predictor, c.momentum?.backbone, c.momentum?.head];
@@ -104,7 +109,7 @@ export async function runStepAsync(c: StepComponents, input: StepInput): Promise
 /** The step, pausing at each read: it yields a tensor and resumes with its values. */
 function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor, number, ArrayLike<number>> {
   const { loss, negatives, momentum } = c;
-  const variables = [...c.backbone.trainableWeights, ...(c.head?.trainableWeights ?? []), ...(c.predictor?.trainableWeights ?? [])];
+  const variables = trainableVariables(c);
   const context = input.indices ? { indices: input.indices } : undefined;
   const before = liveTensors();
   const state = stateVariables(c);
@@ -141,7 +146,7 @@ function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor, 
       if (negatives && !keys) firstView = tf.keep(tf.clone(perView[0] as tf.Tensor2D));
       return value;
     };
-    const result = c.gradientCache ? cached(c, online, variables, stateVariables(c), lossOf) : tf.variableGrads(() => {
+    const result = c.gradientCache ? cached(c, online, variables, state, lossOf) : tf.variableGrads(() => {
       try {
         const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
         const features = c.backbone.apply(all, { training: true });
