@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/node.ts"],
+  entry: ["src/index.ts", "src/node.ts", "src/gradient-worker.ts"],
+  shims: true,
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -21,8 +21,10 @@ export function takesImages(augment: TrainerAugmentation): augment is ImageViews
  * Returns how the trainer turns a batch of indices into views for this (augment, data) pair, or throws
  * before the first step when they do not fit: an image augmentation needs `data.readImages`; a tensor
  * augmentation needs tensors of one size (an image folder without `size` yields images of their own size).
+ * With `eager`, a tensor augmentation's views are made when the batch is prepared (at the next turn of the
+ * event loop) instead of in the step: with workers, while they compute.
  */
-export function batchViews(augment: TrainerAugmentation, data: DataSource): (indices: Int32Array, rng: Rng) => Promise<PreparedBatch | undefined> {
+export function batchViews(augment: TrainerAugmentation, data: DataSource, options: { eager?: boolean } = {}): (indices: Int32Array, rng: Rng) => Promise<PreparedBatch | undefined> {
   const component = "trainer.fit";
   if (takesImages(augment)) {
     if (typeof data.readImages !== "function") {
@@ -59,6 +61,17 @@ export function batchViews(augment: TrainerAugmentation, data: DataSource): (ind
       throw new ContrastiveError({ component, argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });
     }
     if (kept.length === 0) return (images.dispose(), undefined);
+    if (options.eager) {
+      // made when the event loop is next free, i.e. while the step being trained waits (on workers)
+      await yieldToEventLoop();
+      let views: tf.Tensor4D[];
+      try {
+        views = augment.apply(images as tf.Tensor4D, rng);
+      } finally {
+        images.dispose();
+      }
+      return { indices: kept, views: () => views, dispose: () => tf.dispose(views) };
+    }
     return { indices: kept, views: () => augment.apply(images as tf.Tensor4D, rng), dispose: () => images.dispose() };
   };
 }

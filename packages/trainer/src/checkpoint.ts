@@ -159,15 +159,32 @@ async function confined(folder: string, name: string, allowSymlinks: boolean): P
 /**
  * A callback that saves a checkpoint after every `every` epochs with {@link saveCheckpoint}. A step
  * whose loss is NaN throws before any update, so the last checkpoint stays the last good state.
+ * A run that stops early — `trainer.stop()`, a callback returning false, or a failed worker (see
+ * `workerPool`) — is also saved when it trained steps since the last save, labelled with the epoch it
+ * stopped in (possibly unfinished: resume with `initialEpoch` = that epoch to run it again).
  *
  * @example
  * createTrainer({ ...components, callbacks: [checkpointEvery({ directory: "runs/simclr", parts: { backbone, head, optimizer } })] });
  */
 export function checkpointEvery(options: { directory: string; parts: CheckpointParts; every?: number; keep?: number }): Callback {
   const { directory, parts, every = 1, keep = 2 } = options;
+  let [epochNow, unsaved] = [0, 0];
   return {
+    onEpochBegin(epoch) {
+      epochNow = epoch;
+    },
+    onStepEnd() {
+      unsaved++;
+    },
     async onEpochEnd({ epoch }) {
-      if ((epoch + 1) % every === 0) await saveCheckpoint(directory, parts, { epoch, keep });
+      if ((epoch + 1) % every === 0) {
+        await saveCheckpoint(directory, parts, { epoch, keep });
+        unsaved = 0;
+      }
+    },
+    async onTrainEnd({ stopped }) {
+      if (stopped && unsaved > 0) await saveCheckpoint(directory, parts, { epoch: epochNow, keep });
+      unsaved = 0;
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, describeValue } from "@contrastive/core";
+import { addGradients, chunksOfRows, gatherChunk, lossAndEmbeddingGradients } from "./embedding-gradients.js";
 
 /** What {@link cachedGradients} needs: the online views, how to embed them, and the loss of the embeddings. */
 export interface CachedGradientsInput {
@@ -29,6 +30,9 @@ export interface CachedGradients {
  * Memory Limited Setup"): the gradient of a contrastive loss over a large batch, with the activations
  * of only `chunkSize` images alive at a time.
  *
+ * The three steps are those of data parallelism over workers (`embedding-gradients.ts` holds the shared
+ * part: loss, gradient with respect to the embeddings, per-chunk back-propagation summed):
+ *
  * 1. Embed the V·N images chunk by chunk without a tape, keeping only the embeddings `[V·N, d]`.
  * 2. Take the loss and its gradient with respect to the embeddings (the loss sees the whole batch).
  * 3. For each chunk, embed it again under a tape and back-propagate ⟨embeddings, their gradient⟩:
@@ -49,43 +53,26 @@ export function cachedGradients(input: CachedGradientsInput): CachedGradients {
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new ContrastiveError({ component: "gradientCache", argument: "chunkSize", received: describeValue(chunkSize), expected: "an integer ≥ 1, e.g. 256 (images embedded at once)" });
   }
-  const all = views.length === 1 ? (views[0] as tf.Tensor4D) : tf.concat(views, 0);
-  const rows = all.shape[0];
-  const ranges: [number, number][] = [];
-  for (let start = 0; start < rows; start += chunkSize) ranges.push([start, Math.min(chunkSize, rows - start)]);
-  const slice = (t: tf.Tensor, [start, size]: [number, number]) => (start === 0 && size === t.shape[0] ? t : tf.slice(t, start, size));
-  const owned: tf.Tensor[] = all === views[0] ? [] : [all];
+  const chunks = chunksOfRows(views.length, (views[0] as tf.Tensor4D).shape[0], chunkSize);
+  const owned: tf.Tensor[] = [];
   const saved: tf.Tensor[] = [];
   try {
     // 1. embeddings only, chunk by chunk (batch-norm statistics move here, once per chunk)
-    const pieces = ranges.map((range) => tf.tidy(() => embed(slice(all, range) as tf.Tensor4D)));
+    const pieces = chunks.map((chunk) => tf.tidy(() => embed(gatherChunk(views, chunk))));
     owned.push(...pieces);
     saved.push(...state.map((v) => tf.keep(tf.clone(v))));
-    const embeddings = pieces.length === 1 ? (pieces[0] as tf.Tensor2D) : (tf.concat(pieces, 0) as tf.Tensor2D);
-    if (embeddings !== pieces[0]) owned.push(embeddings);
-    const perView = views.length === 1 ? [embeddings] : (tf.split(embeddings, views.length, 0) as tf.Tensor2D[]);
-    if (views.length > 1) owned.push(...perView);
-    // 2. the loss over the whole batch, and its gradient with respect to the embeddings
-    const { value, grads: embeddingGrads } = tf.valueAndGrads((...z: tf.Tensor[]) => lossOf(z as tf.Tensor2D[]))(perView);
-    const upstream = embeddingGrads.length === 1 ? (embeddingGrads[0] as tf.Tensor) : tf.concat(embeddingGrads, 0);
-    owned.push(...embeddingGrads);
-    if (upstream !== embeddingGrads[0]) owned.push(upstream);
+    // 2. the loss over the whole batch, and its gradient with respect to each chunk's embeddings
+    const { value, perView, upstream } = lossAndEmbeddingGradients(pieces, chunks, views.length, lossOf);
+    owned.push(...upstream);
     // 3. each chunk again, with its graph, back-propagating its part of that gradient
-    let grads: tf.NamedTensorMap = {};
-    for (const range of ranges) {
-      const chunk = tf.variableGrads(() => tf.sum(tf.mul(embed(slice(all, range) as tf.Tensor4D), slice(upstream, range))) as tf.Scalar, variables);
-      chunk.value.dispose();
-      const summed: tf.NamedTensorMap = {};
-      for (const [name, g] of Object.entries(chunk.grads)) {
-        const previous = grads[name];
-        summed[name] = previous ? tf.add(previous, g) : g;
-        if (previous) tf.dispose([previous, g]);
-      }
-      grads = summed;
-    }
+    let grads: tf.NamedTensorMap | undefined;
+    chunks.forEach((chunk, k) => {
+      const pass = tf.variableGrads(() => tf.sum(tf.mul(embed(gatherChunk(views, chunk)), upstream[k] as tf.Tensor2D)) as tf.Scalar, variables);
+      pass.value.dispose();
+      grads = addGradients(grads, pass.grads);
+    });
     state.forEach((v, i) => v.assign(saved[i] as tf.Tensor)); // the second pass must not move the statistics again
-    const keptViews = perView.map((v) => tf.clone(v));
-    return { value, grads, perView: keptViews };
+    return { value, grads: grads ?? {}, perView };
   } finally {
     tf.dispose(owned);
     tf.dispose(saved);

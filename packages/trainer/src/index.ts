@@ -19,3 +19,4 @@ export { cachedGradients } from "./gradient-cache.js";
 export type { CachedGradientsInput, CachedGradients } from "./gradient-cache.js";
 export { stopGradient, stopGradientTarget, momentumTarget } from "./target-branch.js";
 export type { TargetBranch } from "./target-branch.js";
+export type { EncoderWorkers, WorkerEmbeddings, WorkerShard } from "./data-parallel.js";

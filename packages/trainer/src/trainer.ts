@@ -18,6 +18,7 @@ import {
   ensureGradients,
 } from "@contrastive/core";
 import { type PlannedBatch, type PreparedBatch, batchQueue, batchViews, takesImages, yieldToEventLoop } from "./batch-views.js";
+import { type EncoderWorkers, isWorkerFailure } from "./data-parallel.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 import type { TargetBranch } from "./target-branch.js";
 import { type StepComponents, runStep, runStepAsync, trainableVariables } from "./training-step.js";
@@ -67,6 +68,23 @@ export interface TrainerOptions {
    * Not with a predictor or target branch.
    */
   gradientCache?: { chunkSize: number };
+  /**
+   * Data-parallel training over workers, e.g. `workerPool({ count: 2 })` from `@contrastive/trainer/node`
+   * (worker_threads; this entry stays free of Node built-ins, so the pool is a value you pass). Each worker
+   * holds a copy of the backbone and head on the trainer's backend and embeds its shard of the batch's rows
+   * (all V views of them) once under a tape; the loss and its gradient with respect to the embeddings are
+   * taken once over the whole batch here; the workers back-propagate their slices; their parameter
+   * gradients are summed and the optimizer applied once, here (checkpoints, schedules and callbacks are
+   * unchanged). While they compute, `fit` prepares the next batch's views.
+   *
+   * Batch norm: each worker normalises its shard with its own batch statistics (as PyTorch DDP without
+   * SyncBatchNorm), so results depend on the number of workers; after the step the running statistics are
+   * set to the workers' mean. Without batch norm the gradients equal the single-process step's (float32
+   * rounding). Not with `gradientCache`, a `predictor` or a `target` branch, nor with the synchronous
+   * `step`/`stepViews` (use `stepAsync` or `fit`); a momentum encoder and a negative bank stay here.
+   * `dispose()` terminates the workers. Default: none (one thread).
+   */
+  workers?: EncoderWorkers;
   /**
    * Count tensors around every step and throw a `ContrastiveError` naming what leaked; on the first step
    * the loss is also called alone to name a loss that leaks. Costs a few reads; default on under
@@ -144,6 +162,8 @@ export interface Trainer {
   fit(options: FitOptions): Promise<TrainingHistory>;
   /** Asks `fit` to stop after the current step. */
   stop(): void;
+  /** Terminates the `workers`, if any (the components stay yours to dispose). */
+  dispose(): Promise<void>;
 }
 
 /**
@@ -178,6 +198,17 @@ export function createTrainer(options: TrainerOptions): Trainer {
       throw new ContrastiveError({ component: "createTrainer", argument: "gradientCache", received: "given with a predictor or a target branch", expected: "used without them (the cache holds the final embeddings only): drop gradientCache for BYOL or SimSiam" });
     }
   }
+  const { workers } = options;
+  if (workers !== undefined) {
+    if (typeof (workers as Partial<EncoderWorkers> | null)?.forward !== "function" || !(Number.isInteger(workers.count) && workers.count >= 1)) {
+      throw new ContrastiveError({ component: "createTrainer", argument: "workers", received: describeValue(workers), expected: "a worker pool, e.g. workerPool({ count: 2 }) from @contrastive/trainer/node" });
+    }
+    for (const [argument, given] of [["gradientCache", options.gradientCache], ["predictor", options.predictor], ["target", options.target]] as const) {
+      if (given !== undefined) {
+        throw new ContrastiveError({ component: "createTrainer", argument: "workers", received: `given with ${argument}`, expected: `workers without ${argument} (workers hold copies of the backbone and head only): drop ${argument !== "gradientCache" ? `workers for a ${argument} branch (BYOL, SimSiam)` : "gradientCache (each worker embeds its shard at once), or workers"}` });
+      }
+    }
+  }
   const root = createRng(seed);
   // One stream for direct step() calls: a fork depends only on the seed, so forking per call would repeat the views.
   const directSteps = root.fork("step");
@@ -194,6 +225,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     predictor: options.predictor,
     target: options.target,
     gradientCache: options.gradientCache,
+    workers,
     checkLeaks: options.checkLeaks ?? (env.NODE_ENV === "test" || env.VITEST !== undefined),
     maxWeightMagnitude: options.maxWeightMagnitude ?? 1e19,
   };
@@ -202,7 +234,12 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
   let steps = 0;
 
+  function refuseSynchronous(method: string): void {
+    if (workers) throw new ContrastiveError({ component: `trainer.${method}`, argument: "workers", received: `${workers.name} with the synchronous ${method}()`, expected: "stepAsync(images) or fit(…): a step with workers waits for them asynchronously" });
+  }
+
   function step(images: tf.Tensor4D, stepOptions: StepOptions = {}): number {
+    refuseSynchronous("step");
     if (takesImages(augment)) {
       throw new ContrastiveError({ component: "trainer.step", argument: "augment", received: `'${augment.name}', which makes views from decoded images asynchronously`, expected: "fit({ data: imageFolder(root), … }), or stepViews(await augment.apply(images, rng)); step() takes a tensor augmentation" });
     }
@@ -237,6 +274,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
 
   // The step count (named in errors) counts completed steps.
   function stepViews(views: tf.Tensor4D[], stepOptions: Omit<StepOptions, "rng"> = {}): number {
+    refuseSynchronous("stepViews");
     const value = runStep(components, stepInput(views, stepOptions));
     steps++;
     return value;
@@ -273,7 +311,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
     if (!Number.isInteger(prefetch) || prefetch < 1) {
       throw new ContrastiveError({ component: "trainer.fit", argument: "prefetch", received: describeValue(prefetch), expected: "an integer ≥ 1" });
     }
-    const prepare = batchViews(augment, data); // refuses a data/augment mismatch before the first step
+    // with workers, a tensor augmentation's views are made while they compute (the main thread is free then)
+    const prepare = batchViews(augment, data, { eager: workers !== undefined }); // refuses a data/augment mismatch before the first step
     stopRequested = false;
     const stepsPerEpoch = sampler.batchesPerEpoch();
     const history: TrainingHistory = { epochs: [], stopped: false };
@@ -298,7 +337,14 @@ export function createTrainer(options: TrainerOptions): Trainer {
           if (batch === undefined) continue; // every file of the batch was skipped
           dataWaitMs += waited;
           const stepStarted = performance.now();
-          const value = await trainOn(batch, useLabels ? data.labels : undefined);
+          let value: number;
+          try {
+            value = await trainOn(batch, useLabels ? data.labels : undefined);
+          } catch (error) {
+            // a worker failed: the state is the last completed step's; let the callbacks (checkpointEvery) save it
+            if (isWorkerFailure(error)) for (const cb of callbacks) await cb.onTrainEnd?.({ epochs: history.epochs.length, stopped: true });
+            throw error;
+          }
           examples += batch.indices.length;
           lossSum += value;
           steps++;
@@ -335,6 +381,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
     fit,
     stop() {
       stopRequested = true;
+    },
+    async dispose() {
+      await workers?.dispose();
     },
   };
 }

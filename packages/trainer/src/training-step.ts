@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backbone, ContrastiveError, type Head, type Loss, type NegativeBank, NonFiniteError, describeValue } from "@contrastive/core";
+import { type EncoderWorkers, type StepWait, parallelGradients } from "./data-parallel.js";
 import { cachedGradients } from "./gradient-cache.js";
 import type { MomentumEncoder } from "./momentum-encoder.js";
 import type { TargetBranch } from "./target-branch.js";
@@ -18,6 +19,8 @@ export interface StepComponents {
   target?: TargetBranch | undefined;
   /** Embed in chunks of this many images and cache the embeddings' gradient (see `cachedGradients`). */
   gradientCache?: { chunkSize: number } | undefined;
+  /** Data-parallel workers holding copies of the encoder (asynchronous steps only). */
+  workers?: EncoderWorkers | undefined;
   /** Count tensors around each step and name a loss that leaks (see `TrainerOptions.checkLeaks`). */
   checkLeaks: boolean;
   /** Set once the loss alone was probed for leaks (on the first step with `checkLeaks`). */
@@ -76,6 +79,7 @@ export function runStep(c: StepComponents, input: StepInput): number {
   while (!stage.done) {
     let values: ArrayLike<number>;
     try {
+      if (!(stage.value instanceof tf.Tensor)) throw new ContrastiveError({ component: "trainer.step", argument: "workers", received: "a synchronous step", expected: "stepAsync() or fit() with workers (the step waits for them)" });
       values = stage.value.dataSync();
     } catch (error) {
       stage = steps.throw(error); // restores the state and frees the tensors, then rethrows
@@ -94,20 +98,20 @@ export async function runStepAsync(c: StepComponents, input: StepInput): Promise
   const steps = stepStages(c, input);
   let stage = steps.next();
   while (!stage.done) {
-    let values: ArrayLike<number>;
+    let values: unknown;
     try {
-      values = await stage.value.data();
+      values = stage.value instanceof tf.Tensor ? await stage.value.data() : await stage.value.wait;
     } catch (error) {
       stage = steps.throw(error); // restores the state and frees the tensors, then rethrows
       continue;
     }
-    stage = steps.next(values);
+    stage = steps.next(values as ArrayLike<number>);
   }
   return stage.value;
 }
 
 /** The step, pausing at each read: it yields a tensor and resumes with its values. */
-function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor, number, ArrayLike<number>> {
+function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor | StepWait, number, ArrayLike<number>> {
   const { loss, negatives, momentum } = c;
   const variables = trainableVariables(c);
   const context = input.indices ? { indices: input.indices } : undefined;
@@ -146,7 +150,9 @@ function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor, 
       if (negatives && !keys) firstView = tf.keep(tf.clone(perView[0] as tf.Tensor2D));
       return value;
     };
-    const result = c.gradientCache ? cached(c, online, variables, state, lossOf) : tf.variableGrads(() => {
+    const result = c.workers
+      ? ((yield* parallelGradients(c.workers, c, online, (z) => lossOf(z, z), input.step)) as { value: tf.Scalar; grads: tf.NamedTensorMap })
+      : c.gradientCache ? cached(c, online, variables, state, lossOf) : tf.variableGrads(() => {
       try {
         const all = online.length === 1 ? (online[0] as tf.Tensor4D) : tf.concat(online, 0);
         const features = c.backbone.apply(all, { training: true });
