@@ -22,9 +22,10 @@ export function takesImages(augment: TrainerAugmentation): augment is ImageViews
  * before the first step when they do not fit: an image augmentation needs `data.readImages`; a tensor
  * augmentation needs tensors of one size (an image folder without `size` yields images of their own size).
  * With `eager`, a tensor augmentation's views are made when the batch is prepared (at the next turn of the
- * event loop) instead of in the step: with workers, while they compute.
+ * event loop) instead of in the step: with workers, while they compute; `madeTensors` is told how many
+ * tensors that added (the step's leak check does not count them).
  */
-export function batchViews(augment: TrainerAugmentation, data: DataSource, options: { eager?: boolean } = {}): (indices: Int32Array, rng: Rng) => Promise<PreparedBatch | undefined> {
+export function batchViews(augment: TrainerAugmentation, data: DataSource, options: { eager?: boolean; madeTensors?: (count: number) => void } = {}): (indices: Int32Array, rng: Rng) => Promise<PreparedBatch | undefined> {
   const component = "trainer.fit";
   if (takesImages(augment)) {
     if (typeof data.readImages !== "function") {
@@ -65,10 +66,12 @@ export function batchViews(augment: TrainerAugmentation, data: DataSource, optio
       // made when the event loop is next free, i.e. while the step being trained waits (on workers)
       await yieldToEventLoop();
       let views: tf.Tensor4D[];
+      const start = tf.memory().numTensors;
       try {
         views = augment.apply(images as tf.Tensor4D, rng);
       } finally {
         images.dispose();
+        options.madeTensors?.(tf.memory().numTensors - start);
       }
       return { indices: kept, views: () => views, dispose: () => tf.dispose(views) };
     }

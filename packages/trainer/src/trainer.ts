@@ -233,6 +233,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
     throw new ContrastiveError({ component: "createTrainer", argument: "maxWeightMagnitude", received: describeValue(options.maxWeightMagnitude), expected: "a number > 0 (default 1e19), or Infinity to turn the divergence check off" });
   }
   let steps = 0;
+  let prefetched = 0; // tensors made by the eager views of the next batch, beside a step
+  components.concurrentTensors = () => prefetched;
 
   function refuseSynchronous(method: string): void {
     if (workers) throw new ContrastiveError({ component: `trainer.${method}`, argument: "workers", received: `${workers.name} with the synchronous ${method}()`, expected: "stepAsync(images) or fit(…): a step with workers waits for them asynchronously" });
@@ -312,7 +314,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       throw new ContrastiveError({ component: "trainer.fit", argument: "prefetch", received: describeValue(prefetch), expected: "an integer ≥ 1" });
     }
     // with workers, a tensor augmentation's views are made while they compute (the main thread is free then)
-    const prepare = batchViews(augment, data, { eager: workers !== undefined }); // refuses a data/augment mismatch before the first step
+    const prepare = batchViews(augment, data, { eager: workers !== undefined, madeTensors: (count) => (prefetched += count) }); // refuses a data/augment mismatch before the first step
     stopRequested = false;
     const stepsPerEpoch = sampler.batchesPerEpoch();
     const history: TrainingHistory = { epochs: [], stopped: false };

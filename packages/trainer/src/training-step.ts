@@ -21,6 +21,8 @@ export interface StepComponents {
   gradientCache?: { chunkSize: number } | undefined;
   /** Data-parallel workers holding copies of the encoder (asynchronous steps only). */
   workers?: EncoderWorkers | undefined;
+  /** Tensors made so far by work running beside the step (the next batch's views, made while workers compute); not leaks. */
+  concurrentTensors?: (() => number) | undefined;
   /** Count tensors around each step and name a loss that leaks (see `TrainerOptions.checkLeaks`). */
   checkLeaks: boolean;
   /** Set once the loss alone was probed for leaks (on the first step with `checkLeaks`). */
@@ -115,7 +117,7 @@ function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor |
   const { loss, negatives, momentum } = c;
   const variables = trainableVariables(c);
   const context = input.indices ? { indices: input.indices } : undefined;
-  const before = liveTensors();
+  const before = liveTensors() - (c.concurrentTensors?.() ?? 0);
   const state = stateVariables(c);
   const saved = state.map((v) => tf.keep(tf.clone(v)));
   const owned: tf.Tensor[] = [];
@@ -199,7 +201,7 @@ function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor |
   } finally {
     tf.dispose(owned);
     tf.dispose(saved);
-    if (c.checkLeaks && completed) checkLeaks(c, before, shapes, negativeShape, input);
+    if (c.checkLeaks && completed) checkLeaks(c, before + (c.concurrentTensors?.() ?? 0), shapes, negativeShape, input);
   }
 }
 

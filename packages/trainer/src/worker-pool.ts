@@ -20,6 +20,8 @@ export interface WorkerPoolOptions {
   module?: URL | string;
   /** How long either side waits for the other before the step fails (ms). Default 600 000 (10 minutes). */
   timeoutMs?: number;
+  /** How long the workers may take to start (load tfjs and the backend, build the encoder), in ms. Default 120 000. */
+  startTimeoutMs?: number;
 }
 
 interface Member {
@@ -91,11 +93,11 @@ export function workerPool(options: WorkerPoolOptions): EncoderWorkers {
   }
 
   /** Resolves with worker k's next message of `kind`; rejects when any worker fails or k times out. */
-  function expect(k: number, kind: string): Promise<Record<string, unknown>> {
+  function expect(k: number, kind: string, waitMs = timeoutMs): Promise<Record<string, unknown>> {
     const m = members[k] as Member;
     return new Promise((resolvePromise, reject) => {
       if (broken) return reject(broken);
-      const timer = setTimeout(() => reject(fail(k, `no ${kind} message within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(fail(k, `no ${kind} message within ${waitMs} ms`)), waitMs);
       m.waiting = {
         kind,
         timer,
@@ -138,7 +140,7 @@ export function workerPool(options: WorkerPoolOptions): EncoderWorkers {
         for (let k = 0; k < (count as number); k++) members.push(spawn(k, { weights: size(weights), trainable: size(trainable), state: size(state) }));
         const isTrainable = new Set(trainable);
         const expected: VariableSpec[] = weights.map((v) => ({ name: v.name, shape: v.shape, trainable: isTrainable.has(v) }));
-        const ready = members.map((m, k) => expect(k, "ready"));
+        const ready = members.map((m, k) => expect(k, "ready", options.startTimeoutMs ?? 120_000));
         members.forEach((m) => m.worker.postMessage({ type: "init", backend, encoder: source, control: m.control.buffer, weights: shared, gradients: m.gradients, state: m.state, timeoutMs }));
         const answers = await Promise.all(ready);
         const layout = (answers[0] as { layout: VariableSpec[] }).layout;
