@@ -7,10 +7,12 @@ import { convNet } from "@contrastive/backbones";
 import { type Augmentation, ContrastiveError, type DataSource, type Rng } from "@contrastive/core";
 import { TEST_BACKENDS, useBackend } from "@contrastive/core/testing";
 import { projectionHead } from "@contrastive/heads";
-import { ntXent } from "@contrastive/losses";
-import { instanceSampler } from "@contrastive/samplers";
+import { infoNce, ntXent } from "@contrastive/losses";
+import { instanceSampler, queue } from "@contrastive/samplers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointEvery, loadCheckpoint } from "./checkpoint.js";
+import type { EncoderWorkers } from "./data-parallel.js";
+import { momentumEncoder } from "./momentum-encoder.js";
 import { type TrainerOptions, createTrainer } from "./trainer.js";
 import { workerPool } from "./worker-pool.js";
 
@@ -75,6 +77,32 @@ describe.each(TEST_BACKENDS)("createTrainer with a workerPool on %s", (backend) 
     const second = await fitLosses({ workers: workerPool({ count: 3 }) }, true);
     expect(first.losses.every(Number.isFinite)).toBe(true);
     expect(second.losses).toEqual(first.losses);
+  });
+});
+
+describe("createTrainer with a workerPool and a MoCo queue", () => {
+  beforeAll(() => useBackend("wasm"));
+
+  it("keys from the momentum encoder and queue negatives stay on the main thread: the losses equal the one-thread run's within 1e-5", async () => {
+    const run = async (workers?: EncoderWorkers) => {
+      const online = encoder();
+      const target = { backbone: convNet({ inputShape: [8, 8, 1], filters: [4, 8], batchNorm: false, seed: 9 }), head: projectionHead({ inputDim: 8, hiddenDims: [8], outputDim: 4, batchNorm: false, seed: 9 }) };
+      const keys = queue({ size: 16, dim: 4, seed: 1 });
+      const losses: number[] = [];
+      const trainer = createTrainer({ ...online, loss: infoNce({ temperature: 0.2 }), optimizer: tf.train.sgd(0.5), augment: noisyViews, seed: 4, negatives: keys, momentumEncoder: momentumEncoder({ online, target, momentum: 0.9 }), callbacks: [{ onStepEnd: ({ loss: value }) => void losses.push(value) }], ...(workers ? { workers } : {}) });
+      const data = toyData(24);
+      const before = tf.memory().numTensors;
+      await trainer.fit({ data, sampler: instanceSampler({ size: 24, batchSize: 8, seed: 3 }), epochs: 2 });
+      const leaked = tf.memory().numTensors - before;
+      await trainer.dispose();
+      [online.backbone, online.head, target.backbone, target.head, keys, data.images].forEach((x) => x.dispose());
+      return { losses, leaked };
+    };
+    const single = await run();
+    const parallel = await run(workerPool({ count: 2 }));
+    expect(single.losses).toHaveLength(6);
+    parallel.losses.forEach((value, i) => expect(Math.abs(value - single.losses[i]!)).toBeLessThan(1e-5));
+    expect([single.leaked, parallel.leaked]).toEqual([0, 0]);
   });
 });
 
