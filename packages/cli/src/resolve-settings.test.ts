@@ -15,5 +15,12 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings({ data: "a", out: "b" }, { imageSize: "12.5" })).toThrow(new UsageError("--image-size must be an integer ≥ 8 and ≤ 1024; got '12.5'"));
     expect(() => resolveSettings({ data: "a", out: "b" }, { temperature: "0" })).toThrow(new UsageError("--temperature must be a number > 0; got '0'"));
     expect(() => resolveSettings({ out: "b" }, {})).toThrow(/^--data is required/);
+    expect(() => resolveSettings({ data: "a", out: "b" }, { workers: "0" })).toThrow(new UsageError("--workers must be an integer ≥ 1; got '0'"));
+  });
+
+  it("takes --workers as a count or 'auto' (default 1: this thread)", () => {
+    expect(resolveSettings({ data: "a", out: "b" }, {}).workers).toBe(1);
+    expect(resolveSettings({ data: "a", out: "b" }, { workers: "3" }).workers).toBe(3);
+    expect(resolveSettings({ data: "a", out: "b", workers: "auto" }, {}, "run.json").workers).toBe("auto");
   });
 });

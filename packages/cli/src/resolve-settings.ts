@@ -97,5 +97,6 @@ export function resolveSettings(fromFile: Raw, flags: Partial<Record<keyof Train
     backend: choice("backend", BACKENDS),
     logEvery: num("logEvery", { integer: true, min: 1 }),
     maxSteps: num("maxSteps", { integer: true, min: 0 }),
+    workers: text("workers") === "auto" ? "auto" : num("workers", { integer: true, min: 1 }),
   };
 }

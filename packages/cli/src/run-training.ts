@@ -6,8 +6,8 @@ import { saveBackbone } from "@contrastive/backbones/node";
 import { type DataSource, selectBackend } from "@contrastive/core";
 import type { LayersHead } from "@contrastive/heads";
 import { saveHead } from "@contrastive/heads/node";
-import { createTrainer } from "@contrastive/trainer";
-import { loadCheckpoint, saveCheckpoint } from "@contrastive/trainer/node";
+import { createTrainer, isWorkerFailure } from "@contrastive/trainer";
+import { loadCheckpoint, saveCheckpoint, workerPool } from "@contrastive/trainer/node";
 import { buildComponents, usesLabels } from "./components.js";
 import { encoderFeatures, evaluationSets, knnOf, rawPixels } from "./evaluation.js";
 import { interruptHandler } from "./interrupt.js";
@@ -103,7 +103,11 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
     const value = (optimizer as unknown as { learningRate?: unknown }).learningRate;
     return typeof value === "number" ? value : settings.learningRate;
   };
+  const workers = settings.workers === 1 ? undefined : workerPool({ count: settings.workers });
+  if (workers) log(`workers: ${workers.count} threads, data parallel`);
+  let epochNow = initialEpoch;
   const trainer = createTrainer({
+    ...(workers ? { workers } : {}),
     backbone,
     ...(head ? { head } : {}),
     loss: components.loss,
@@ -111,6 +115,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
     augment: components.augment,
     seed: settings.seed,
     callbacks: [
+      { onEpochBegin: (epoch) => void (epochNow = epoch) },
       interrupt.callback(() => trainer.stop()),
       progressDisplay({ every: settings.logEvery, write: log }),
       metricsLog({ path: paths.metrics, every: settings.logEvery, learningRate, ...(sets ? { epochExtras: async () => ({ knnAccuracy: await knnOf(encoderFeatures(backbone), sets) }) } : {}) }),
@@ -121,8 +126,16 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
   let history;
   try {
     history = await trainer.fit({ data: train, sampler, epochs: settings.epochs, initialEpoch, useLabels: components.useLabels });
+  } catch (error) {
+    // a failed worker leaves the last completed step's weights: save them, to run this epoch again on --resume
+    if (isWorkerFailure(error)) {
+      await checkpoint(epochNow, epochNow);
+      log(`a worker failed: checkpoint saved in ${paths.checkpoints}; continue with: contrastive train --out ${out} --resume`);
+    }
+    throw error;
   } finally {
     interrupt.dispose();
+    await trainer.dispose();
   }
   const lastRun = history.epochs.at(-1);
   // an interrupted epoch is run again on --resume, from the weights it had reached

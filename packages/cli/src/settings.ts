@@ -38,6 +38,11 @@ export interface TrainSettings {
   logEvery: number;
   /** Stop each epoch after this many steps (smoke runs); 0 for all. */
   maxSteps: number;
+  /**
+   * Worker threads training data-parallel (`workerPool` of @contrastive/trainer/node), or "auto" for one
+   * per core. Default 1 (this thread): batch norm normalises each worker's share, so results change with it.
+   */
+  workers: number | "auto";
   /** A JS/TS config module whose exports replaced components (recorded so that the run can be repeated). */
   configModule?: string;
 }
@@ -74,6 +79,7 @@ export const DEFAULT_SETTINGS: Omit<TrainSettings, "data" | "out"> = {
   backend: "auto",
   logEvery: 10,
   maxSteps: 0,
+  workers: 1,
 };
 
 /** Flag name (kebab-case) of each setting, for messages and help. */
@@ -96,6 +102,7 @@ export const SETTING_FLAGS: Record<keyof Omit<TrainSettings, "configModule">, st
   backend: "backend",
   logEvery: "log-every",
   maxSteps: "max-steps",
+  workers: "workers",
 };
 
 type Named = "backbone" | "head" | "loss" | "augment";

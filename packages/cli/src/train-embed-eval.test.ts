@@ -103,6 +103,17 @@ describe("contrastive train → embed → eval on a folder of JPEG files", () =>
     for (const key of ["linearProbeAccuracy", "rPrecision", "mapAtR"]) expect(figures[key]).toBeGreaterThanOrEqual(0);
   });
 
+  it("--workers 2 trains data-parallel on two worker threads (the config module's ConvNet rebuilt in each)", async () => {
+    const out = join(root, "workers");
+    const result = await runBuiltCli(["train", "--data", trainDir, "--out", out, "--config", config, "--workers", "2", "--epochs", "1", "--max-steps", "2", "--batch-size", "16", "--backend", "cpu", "--json"]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stderr).toContain("workers: 2 threads, data parallel");
+    const summary = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+    expect(summary).toMatchObject({ epochs: 1, interrupted: false });
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).workers).toBe(2);
+  });
+
   it("Ctrl-C writes a checkpoint and exits 130; --resume continues from it", async () => {
     const interrupted = join(root, "interrupted");
     let sent = false;

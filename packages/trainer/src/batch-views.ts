@@ -22,8 +22,9 @@ export function takesImages(augment: TrainerAugmentation): augment is ImageViews
  * before the first step when they do not fit: an image augmentation needs `data.readImages`; a tensor
  * augmentation needs tensors of one size (an image folder without `size` yields images of their own size).
  * With `eager`, a tensor augmentation's views are made when the batch is prepared (at the next turn of the
- * event loop) instead of in the step: with workers, while they compute; `madeTensors` is told how many
- * tensors that added (the step's leak check does not count them).
+ * event loop) instead of in the step: with workers, while they compute. `madeTensors` is told how many
+ * tensors each stage of a preparation added, when it completes: with workers the step waits on them, so
+ * preparations complete during a step, and its leak check does not count their tensors.
  */
 export function batchViews(augment: TrainerAugmentation, data: DataSource, options: { eager?: boolean; madeTensors?: (count: number) => void } = {}): (indices: Int32Array, rng: Rng) => Promise<PreparedBatch | undefined> {
   const component = "trainer.fit";
@@ -40,6 +41,7 @@ export function batchViews(augment: TrainerAugmentation, data: DataSource, optio
       const read = await data.readImages!(indices);
       if (read.indices.length === 0) return undefined;
       const views = await augment.apply(read.images, rng);
+      options.madeTensors?.(views.length);
       return { indices: read.indices, views: () => views, dispose: () => tf.dispose(views) };
     };
   }
@@ -57,6 +59,7 @@ export function batchViews(augment: TrainerAugmentation, data: DataSource, optio
     let kept = indices;
     if (typeof readBatch === "function") ({ images, indices: kept } = await readBatch.call(data, indices));
     else images = await data.read(indices);
+    options.madeTensors?.(1);
     if (images.rank !== 4) {
       images.dispose();
       throw new ContrastiveError({ component, argument: `data.read() of '${data.name}'`, received: describeValue(images), expected: "an image batch [N, H, W, C]" });

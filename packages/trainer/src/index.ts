@@ -19,4 +19,5 @@ export { cachedGradients } from "./gradient-cache.js";
 export type { CachedGradientsInput, CachedGradients } from "./gradient-cache.js";
 export { stopGradient, stopGradientTarget, momentumTarget } from "./target-branch.js";
 export type { TargetBranch } from "./target-branch.js";
+export { isWorkerFailure } from "./data-parallel.js";
 export type { EncoderWorkers, WorkerEmbeddings, WorkerShard } from "./data-parallel.js";

@@ -33,6 +33,7 @@ export const trainSpec: CommandSpec = {
     backend: { type: "string", value: "NAME", description: `${BACKENDS.join(" | ")} (default ${D.backend}: the best one installed)` },
     "log-every": { type: "string", value: "N", description: `progress line and metrics line every N steps (default ${D.logEvery})` },
     "max-steps": { type: "string", value: "N", description: "stop each epoch after N steps (quick trials; default: all)" },
+    workers: { type: "string", value: "N|auto", description: `train on N worker threads, data parallel (auto: one per core; default ${D.workers}); batch norm then normalises each worker's share of a batch, so results change with N` },
     resume: { type: "boolean", description: "continue the run in --out from its last checkpoint (its config.json; flags override, e.g. a larger --epochs)" },
     overwrite: { type: "boolean", description: "replace a run already in --out (its encoder, head, checkpoints, metrics, config and report)" },
     json: { type: "boolean", description: "print the result as one JSON line on standard output" },
