@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { convNet } from "@contrastive/backbones";
-import { type Augmentation, ContrastiveError, type DataSource, type Rng } from "@contrastive/core";
+import { type Augmentation, ContrastiveError, type DataSource, type Loss, NonFiniteError, type Rng } from "@contrastive/core";
 import { TEST_BACKENDS, useBackend } from "@contrastive/core/testing";
 import { projectionHead } from "@contrastive/heads";
 import { infoNce, ntXent } from "@contrastive/losses";
@@ -149,6 +149,49 @@ describe("workerPool failures", () => {
     const trainer = createTrainer({ backbone, head, loss, optimizer: tf.train.sgd(0.5), augment: noisyViews, workers: workerPool({ count: 2, module: fixture("failAt=1&how=hang"), timeoutMs: 1500 }) });
     const images = tf.randomUniform([6, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
     await expect(trainer.stepAsync(images)).rejects.toThrow(/^workerPool: worker [01] at step 0 must be .*; got no embeddings message within 1500 ms$/);
+    await trainer.dispose();
+    tf.dispose([images]);
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it.each(["throws", "is NaN"])("a loss that %s with workers: the step fails before the update, the workers are released and the next step trains", async (how) => {
+    const { backbone, head } = encoder();
+    let calls = 0;
+    const flaky: Loss = {
+      name: "flaky",
+      compute: (batch) => {
+        if (++calls > 1) return loss.compute(batch);
+        if (how === "throws") throw new Error("flaky loss");
+        return tf.tidy(() => tf.mul(loss.compute(batch), Number.NaN)) as tf.Scalar;
+      },
+    };
+    const trainer = createTrainer({ backbone, head, loss: flaky, optimizer: tf.train.sgd(0.5), augment: noisyViews, workers: workerPool({ count: 2 }) });
+    const images = tf.randomUniform([6, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+    const weights = backbone.weights.map((v) => Array.from(v.dataSync()));
+    const before = tf.memory().numTensors;
+    // throwing: released before their backward pass (cancel); NaN: after it, by the gradient check
+    await expect(trainer.stepAsync(images)).rejects.toThrow(how === "throws" ? "flaky loss" : NonFiniteError);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(backbone.weights.map((v) => Array.from(v.dataSync()))).toEqual(weights);
+    expect(Number.isFinite(await trainer.stepAsync(images))).toBe(true);
+    expect(backbone.weights.map((v) => Array.from(v.dataSync()))).not.toEqual(weights);
+    await trainer.dispose();
+    tf.dispose([images]);
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it("a main thread that does not answer within timeoutMs: the worker gives up and the step fails naming it", async () => {
+    const { backbone, head } = encoder();
+    const slow: Loss = { name: "slow", compute: (batch) => {
+      const until = performance.now() + 2500;
+      while (performance.now() < until); // blocks the main thread past the workers' timeout
+      return loss.compute(batch);
+    } };
+    const trainer = createTrainer({ backbone, head, loss: slow, optimizer: tf.train.sgd(0.5), augment: noisyViews, checkLeaks: false, workers: workerPool({ count: 2, timeoutMs: 1000 }) });
+    const images = tf.randomUniform([6, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+    await expect(trainer.stepAsync(images)).rejects.toThrow(/^workerPool: worker [01] at step 0 must be .*; got Error: no gradient of the embeddings from the main thread within 1000 ms \(step 0\)$/);
     await trainer.dispose();
     tf.dispose([images]);
     backbone.dispose();
