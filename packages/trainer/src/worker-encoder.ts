@@ -8,6 +8,15 @@ export interface VariableSpec {
   trainable: boolean;
 }
 
+/** The error for a worker's copy whose variables differ from the trainer's (count, shapes, trainable), or undefined. */
+export function layoutMismatch(expected: VariableSpec[], layout: VariableSpec[], module: string | undefined): ContrastiveError | undefined {
+  const first = expected.findIndex((v, i) => !layout[i] || layout[i]!.trainable !== v.trainable || layout[i]!.shape.join() !== v.shape.join());
+  if (first < 0 && layout.length === expected.length) return undefined;
+  const at = first >= 0 ? first : expected.length;
+  const show = (v: VariableSpec | undefined) => (v ? `${v.name} [${v.shape.join(", ")}]${v.trainable ? "" : " (not trainable)"}` : "nothing");
+  return new ContrastiveError({ component: "workerPool", argument: module ? `module ${module}` : "encoder", received: `a worker copy with ${layout.length} variables, variable ${at} being ${show(layout[at])}`, expected: `the trainer's ${expected.length} variables in order (backbone then head), variable ${at} being ${show(expected[at])}` });
+}
+
 /** A tf.layers model's topology (`model.toJSON(undefined, false)`) with what its wrapper needs. */
 interface LayersDescription {
   topology: unknown;

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type Backbone, ContrastiveError, type Head, describeValue } from "@contrastive/core";
 import { type EncoderWorkers, type WorkerEmbeddings, type WorkerShard, encoderVariables, markWorkerFailure } from "./data-parallel.js";
-import { type VariableSpec, describeEncoder } from "./worker-encoder.js";
+import { type VariableSpec, describeEncoder, layoutMismatch } from "./worker-encoder.js";
 
 /** Options of {@link workerPool}. */
 export interface WorkerPoolOptions {
@@ -143,14 +143,10 @@ export function workerPool(options: WorkerPoolOptions): EncoderWorkers {
         const ready = members.map((m, k) => expect(k, "ready", options.startTimeoutMs ?? 120_000));
         members.forEach((m) => m.worker.postMessage({ type: "init", backend, encoder: source, control: m.control.buffer, weights: shared, gradients: m.gradients, state: m.state, timeoutMs }));
         const answers = await Promise.all(ready);
-        const layout = (answers[0] as { layout: VariableSpec[] }).layout;
-        const first = expected.findIndex((v, i) => !layout[i] || layout[i]!.trainable !== v.trainable || layout[i]!.shape.join() !== v.shape.join());
-        if (first >= 0 || layout.length !== expected.length) {
-          const at = first >= 0 ? first : expected.length;
-          const show = (v: VariableSpec | undefined) => (v ? `${v.name} [${v.shape.join(", ")}]${v.trainable ? "" : " (not trainable)"}` : "nothing");
-          const error = new ContrastiveError({ component: "workerPool", argument: module ? `module ${module}` : "encoder", received: `a worker copy with ${layout.length} variables, variable ${at} being ${show(layout[at])}`, expected: `the trainer's ${expected.length} variables in order (backbone then head), variable ${at} being ${show(expected[at])}` });
+        const mismatch = layoutMismatch(expected, (answers[0] as { layout: VariableSpec[] }).layout, module);
+        if (mismatch) {
           await pool.dispose();
-          throw error;
+          throw mismatch;
         }
       })();
       return started;
