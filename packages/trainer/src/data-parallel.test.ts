@@ -113,6 +113,22 @@ describe.each(TEST_BACKENDS)("parallelGradients with 2 real workers on %s", (bac
   });
 });
 
+describe("parallelGradients with more workers than rows", () => {
+  beforeAll(() => useBackend("wasm"));
+
+  it("uses as many workers as there are rows (2 of 3), with the full batch's gradients", async () => {
+    const s = setup(false);
+    const views = s.views.map((v) => tf.slice(v, 0, 2) as tf.Tensor4D);
+    const workers = workerPool({ count: 3 });
+    const full = tf.variableGrads(() => s.lossOf(tf.split(s.embed(tf.concat(views, 0)), 2, 0) as tf.Tensor2D[]), s.trainable);
+    const parallel = await drive(parallelGradients(workers, s, views, s.lossOf, 0));
+    expect(await largestGap(parallel.grads, full.grads, s.trainable)).toBeLessThan(1e-5);
+    tf.dispose([views, full.value, parallel.value, ...Object.values(full.grads), ...Object.values(parallel.grads)]);
+    await workers.dispose();
+    s.dispose();
+  });
+});
+
 describe("parallelGradients refuses", () => {
   beforeAll(() => useBackend("cpu"));
 

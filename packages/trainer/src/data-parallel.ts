@@ -56,7 +56,12 @@ export function markWorkerFailure<T extends object>(error: T): T {
   return error;
 }
 
-/** Whether `error` was marked by {@link markWorkerFailure}. */
+/**
+ * Whether `error` is a worker's failure (thrown by a step with `workers`): the trainer then holds the last
+ * completed step's weights, which are safe to checkpoint.
+ * @example
+ * try { await trainer.fit(options); } catch (error) { if (isWorkerFailure(error)) await saveCheckpoint(dir, parts, { epoch }); throw error; }
+ */
 export function isWorkerFailure(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[failureMark] === true;
 }
