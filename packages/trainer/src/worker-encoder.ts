@@ -87,7 +87,9 @@ export async function rebuildEncoder(source: EncoderSource): Promise<{ backbone:
   const heads = await importModule("@contrastive/heads").catch(() => undefined);
   if (typeof heads?.registerHeadLayers === "function") (heads.registerHeadLayers as () => void)();
   const build = async (d: LayersDescription) => {
-    const model = (await layers.models.modelFromJSON({ modelTopology: d.topology })) as Parameters<typeof trainableFromLayersModel>[0] & { trainable: boolean };
+    const model = (await layers.models.modelFromJSON({ modelTopology: d.topology }).catch((error: unknown) => {
+      throw new ContrastiveError({ component: "workerPool", argument: `module (for '${d.name}')`, received: `undefined, and its tf.layers model could not be rebuilt in a worker: ${error instanceof Error ? error.message : String(error)}`, expected: "a module exporting createComponents() that builds it (and registers its custom layers with tf.serialization.registerClass): workerPool({ count, module })", cause: error });
+    })) as Parameters<typeof trainableFromLayersModel>[0] & { trainable: boolean };
     if (!d.trainable) model.trainable = false;
     const trainable = trainableFromLayersModel(model);
     return {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { convNet } from "@contrastive/backbones";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { convNet, layersBackbone } from "@contrastive/backbones";
 import { type Augmentation, ContrastiveError, type DataSource, type Loss, NonFiniteError, type Rng } from "@contrastive/core";
 import { TEST_BACKENDS, useBackend } from "@contrastive/core/testing";
 import { projectionHead } from "@contrastive/heads";
@@ -196,6 +197,24 @@ describe("workerPool failures", () => {
     tf.dispose([images]);
     backbone.dispose();
     head.dispose();
+  });
+
+  it("a tf.layers encoder with a custom layer the worker cannot rebuild: the error names the layer and the fix (a module)", async () => {
+    class WorkerTestScale extends tfl.layers.Layer {
+      static className = "WorkerTestScale";
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0]! : inputs, 2));
+      }
+    }
+    tf.serialization.registerClass(WorkerTestScale); // on the main thread only
+    const model = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [8, 8, 1] }), new WorkerTestScale({}), tfl.layers.dense({ units: 4 })] });
+    const backbone = layersBackbone(model, { name: "scaled", inputShape: [8, 8, 1], outputDim: 4 });
+    const trainer = createTrainer({ backbone, loss, optimizer: tf.train.sgd(0.5), augment: noisyViews, workers: workerPool({ count: 1 }) });
+    const images = tf.randomUniform([6, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+    await expect(trainer.stepAsync(images)).rejects.toThrow(/^workerPool: worker 0 while starting must be .*; got ContrastiveError: workerPool: module \(for 'scaled'\) must be a module exporting createComponents\(\) that builds it .*; got undefined, and its tf.layers model could not be rebuilt in a worker: Unknown layer: WorkerTestScale/);
+    await trainer.dispose();
+    tf.dispose([images]);
+    backbone.dispose();
   });
 
   it("a module whose encoder differs from the trainer's is refused, naming the first differing variable", async () => {
