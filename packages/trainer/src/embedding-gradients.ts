@@ -73,7 +73,26 @@ export interface EmbeddingGradients {
  * ({@link addGradients}) then gives ∂L/∂θ. The pieces are not disposed.
  */
 export function lossAndEmbeddingGradients(pieces: readonly tf.Tensor2D[], chunks: readonly EmbeddingChunk[], views: number, lossOf: (perView: tf.Tensor2D[]) => tf.Scalar): EmbeddingGradients {
-  const perView = tf.tidy(() => {
+  const perView = assembleViews(pieces, chunks, views);
+  let result: { value: tf.Scalar; grads: tf.Tensor[] };
+  try {
+    result = tf.valueAndGrads((...z: tf.Tensor[]) => lossOf(z as tf.Tensor2D[]))(perView);
+  } catch (error) {
+    tf.dispose(perView);
+    throw error;
+  }
+  const { value, grads } = result;
+  const upstream = tf.tidy(() => chunks.map((chunk) => tf.clone(gatherChunk(grads as tf.Tensor2D[], chunk))));
+  tf.dispose(grads);
+  return { value, perView, upstream };
+}
+
+/**
+ * The V per-view tensors `[N, d]` assembled in row order from per-chunk rows (the inverse of
+ * {@link gatherChunk}). New tensors the caller disposes; the pieces are left alone.
+ */
+export function assembleViews(pieces: readonly tf.Tensor2D[], chunks: readonly EmbeddingChunk[], views: number): tf.Tensor2D[] {
+  return tf.tidy(() => {
     const located = Array.from({ length: views }, () => [] as { start: number; rows: tf.Tensor2D }[]);
     chunks.forEach((chunk, k) => {
       let offset = 0;
@@ -88,17 +107,6 @@ export function lossAndEmbeddingGradients(pieces: readonly tf.Tensor2D[], chunks
       return (parts.length === 1 ? tf.clone(parts[0]!.rows) : tf.concat(parts.map((p) => p.rows), 0)) as tf.Tensor2D;
     });
   });
-  let result: { value: tf.Scalar; grads: tf.Tensor[] };
-  try {
-    result = tf.valueAndGrads((...z: tf.Tensor[]) => lossOf(z as tf.Tensor2D[]))(perView);
-  } catch (error) {
-    tf.dispose(perView);
-    throw error;
-  }
-  const { value, grads } = result;
-  const upstream = tf.tidy(() => chunks.map((chunk) => tf.clone(gatherChunk(grads as tf.Tensor2D[], chunk))));
-  tf.dispose(grads);
-  return { value, perView, upstream };
 }
 
 /** `total + next` by variable name (the sum over chunks or workers); disposes both inputs. */

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ContrastiveError, describeValue } from "@contrastive/core";
-import { addGradients, chunksOfRows, gatherChunk, lossAndEmbeddingGradients } from "./embedding-gradients.js";
+import { addGradients, assembleViews, chunksOfRows, gatherChunk, lossAndEmbeddingGradients } from "./embedding-gradients.js";
 
 /** What {@link cachedGradients} needs: the online views, how to embed them, and the loss of the embeddings. */
 export interface CachedGradientsInput {
@@ -8,8 +8,17 @@ export interface CachedGradientsInput {
   views: tf.Tensor4D[];
   /** Backbone then head in training mode: images `[n, H, W, C]` → embeddings `[n, d]`. */
   embed: (images: tf.Tensor4D) => tf.Tensor2D;
-  /** The loss of the V per-view embeddings `[N, d]` (keys, bank negatives and labels closed over). */
-  lossOf: (perView: tf.Tensor2D[]) => tf.Scalar;
+  /**
+   * The first, untaped pass, when the loss also needs row-aligned tensors that carry no gradient (the
+   * online projections under a predictor, a target branch's targets): the embeddings as `embed` gives
+   * them, plus those constants `[n, d_j]`. They are assembled per view and handed to `lossOf`.
+   */
+  embedWithConstants?: (images: tf.Tensor4D) => { output: tf.Tensor2D; constants: tf.Tensor2D[] };
+  /**
+   * The loss of the V per-view embeddings `[N, d]` (keys, bank negatives and labels closed over);
+   * `constants[j]` holds the V per-view tensors of the j-th constant of `embedWithConstants`.
+   */
+  lossOf: (perView: tf.Tensor2D[], constants: tf.Tensor2D[][]) => tf.Scalar;
   /** The variables to differentiate (the online backbone and head). */
   variables: tf.Variable[];
   /** Non-trainable variables a training-mode forward pass changes (batch-norm running statistics). */
@@ -58,11 +67,14 @@ export function cachedGradients(input: CachedGradientsInput): CachedGradients {
   const saved: tf.Tensor[] = [];
   try {
     // 1. embeddings only, chunk by chunk (batch-norm statistics move here, once per chunk)
-    const pieces = chunks.map((chunk) => tf.tidy(() => embed(gatherChunk(views, chunk))));
-    owned.push(...pieces);
+    const first = chunks.map((chunk) => tf.tidy(() => (input.embedWithConstants ? input.embedWithConstants(gatherChunk(views, chunk)) : { output: embed(gatherChunk(views, chunk)), constants: [] })));
+    const pieces = first.map((f) => f.output);
+    owned.push(...first.flatMap((f) => [f.output, ...f.constants]));
+    const constants = (first[0]?.constants ?? []).map((_, j) => assembleViews(first.map((f) => f.constants[j] as tf.Tensor2D), chunks, views.length));
+    owned.push(...constants.flat());
     saved.push(...state.map((v) => tf.keep(tf.clone(v))));
     // 2. the loss over the whole batch, and its gradient with respect to each chunk's embeddings
-    const { value, perView, upstream } = lossAndEmbeddingGradients(pieces, chunks, views.length, lossOf);
+    const { value, perView, upstream } = lossAndEmbeddingGradients(pieces, chunks, views.length, (z) => lossOf(z, constants));
     owned.push(...upstream);
     // 3. each chunk again, with its graph, back-propagating its part of that gradient
     let grads: tf.NamedTensorMap | undefined;

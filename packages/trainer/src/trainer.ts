@@ -65,7 +65,8 @@ export interface TrainerOptions {
    * activations, take the loss's gradient on the whole batch's embeddings, then back-propagate it chunk by
    * chunk. Parameter gradients equal the plain step's for encoders without batch norm; with batch norm
    * each chunk is normalised on its own statistics. Bounds activation memory by the chunk, not the batch.
-   * Not with a predictor or target branch.
+   * With a predictor the first pass keeps the projections, and a target branch's targets are computed
+   * chunk by chunk, without a tape (constants of the loss), so BYOL and SimSiam take large batches too.
    */
   gradientCache?: { chunkSize: number };
   /**
@@ -193,9 +194,6 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const { chunkSize } = options.gradientCache ?? {};
     if (!(Number.isInteger(chunkSize) && (chunkSize as number) >= 1)) {
       throw new ContrastiveError({ component: "createTrainer", argument: "gradientCache.chunkSize", received: describeValue(chunkSize), expected: "an integer ≥ 1, e.g. 256 (images embedded at once)" });
-    }
-    if (options.predictor || options.target) {
-      throw new ContrastiveError({ component: "createTrainer", argument: "gradientCache", received: "given with a predictor or a target branch", expected: "used without them (the cache holds the final embeddings only): drop gradientCache for BYOL or SimSiam" });
     }
   }
   const { workers } = options;

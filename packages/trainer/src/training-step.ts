@@ -141,8 +141,8 @@ function* stepStages(c: StepComponents, input: StepInput): Generator<tf.Tensor |
     negativeShape = bankNegatives?.shape;
     let firstView: tf.Tensor2D | undefined;
     let failure: unknown;
-    const lossOf = (perView: tf.Tensor2D[], projections: tf.Tensor2D[]): tf.Scalar => {
-      const targets = c.target ? c.target.targets({ views: online, projections }) : [];
+    const lossOf = (perView: tf.Tensor2D[], projections: tf.Tensor2D[], precomputedTargets?: tf.Tensor2D[]): tf.Scalar => {
+      const targets = precomputedTargets ?? (c.target ? c.target.targets({ views: online, projections }) : []);
       const batchViews = [...perView, ...targets, ...(keys ? [keys] : []), ...(bankPositives ? [bankPositives] : [])];
       shapes = batchViews.map((v) => v.shape);
       const value = loss.compute({ views: batchViews, ...(labels ? { labels } : {}), ...(bankNegatives ? { negatives: bankNegatives } : {}) });
@@ -235,13 +235,33 @@ function checkLeaks(c: StepComponents, before: number, shapes: number[][], negat
   throw new ContrastiveError({ component: "trainer.step", argument: culprit, received, expected: "free of leaked tensors: compute inside tf.tidy and return only the result (checked because checkLeaks is on; it is on by default under NODE_ENV=test or VITEST)" });
 }
 
-/** The gradient-cache source of a step: chunked embeddings, the loss's gradient cached on them. */
-function cached(c: StepComponents, online: tf.Tensor4D[], variables: tf.Variable[], state: tf.Variable[], lossOf: (perView: tf.Tensor2D[], projections: tf.Tensor2D[]) => tf.Scalar) {
-  const embed = (images: tf.Tensor4D) => {
+/**
+ * The gradient-cache source of a step: chunked embeddings, the loss's gradient cached on them. Under a
+ * predictor the first pass also keeps the online projections, and with a target branch each chunk's
+ * targets (computed chunk by chunk, without a tape): both are constants of the loss, so the gradient
+ * flows through the predictor's outputs alone, as in the plain step.
+ */
+function cached(c: StepComponents, online: tf.Tensor4D[], variables: tf.Variable[], state: tf.Variable[], lossOf: (perView: tf.Tensor2D[], projections: tf.Tensor2D[], targets?: tf.Tensor2D[]) => tf.Scalar) {
+  const forward = (images: tf.Tensor4D) => {
     const features = c.backbone.apply(images, { training: true });
-    return c.head ? c.head.apply(features, { training: true }) : features;
+    const projections = c.head ? c.head.apply(features, { training: true }) : features;
+    return { projections, output: c.predictor ? c.predictor.apply(projections, { training: true }) : projections };
   };
-  const { value, grads, perView } = cachedGradients({ views: online, embed, lossOf: (z) => lossOf(z, z), variables, state, chunkSize: (c.gradientCache as { chunkSize: number }).chunkSize });
+  const branched = c.predictor !== undefined || c.target !== undefined;
+  const embedWithConstants = (images: tf.Tensor4D) => {
+    const { projections, output } = forward(images);
+    const targets = c.target ? c.target.targets({ views: [images], projections: [projections] }) : [];
+    return { output, constants: [projections, ...targets] };
+  };
+  const { value, grads, perView } = cachedGradients({
+    views: online,
+    embed: (images) => forward(images).output,
+    ...(branched ? { embedWithConstants } : {}),
+    lossOf: (z, constants) => (branched ? lossOf(z, constants[0] as tf.Tensor2D[], c.target ? (constants[1] as tf.Tensor2D[]) : []) : lossOf(z, z)),
+    variables,
+    state,
+    chunkSize: (c.gradientCache as { chunkSize: number }).chunkSize,
+  });
   tf.dispose(perView);
   return { value, grads };
 }
