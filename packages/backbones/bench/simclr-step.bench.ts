@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backbone, type Head, type Loss, selectBackend } from "@contrastive/core";
 import { convNet, resnet } from "../src/index.js";
+import { kernelProfile } from "../../../bench/kernel-profile.js";
 // The bench reaches the sibling packages' builds directly: backbones does not depend on them.
 import { simclrHead } from "../../heads/src/index.js";
 import { ntXent } from "../../losses/src/index.js";
@@ -88,12 +89,9 @@ for (const backendName of args.backends.split(",")) {
       times.push(performance.now() - t0);
     }
     const perSecond = w.images / (median(times) / 1e3);
-    const info = await tf.profile(() => { run.step(); });
-    const byKernel = new Map<string, number>();
-    // Only registered kernels: customGrad and op wrappers ("forward", "fusedConv2d__op") are records around kernels already counted.
-    for (const k of info.kernels) if (tf.getKernel(k.name, tf.getBackend()) !== undefined) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ((await k.kernelTimeMs) as number));
-    const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
-    const topKernels = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, t]) => [n, t / total] as [string, number]);
+    const info = await kernelProfile(tf, () => { run.step(); });
+    const topKernels = info.shares.slice(0, 8);
+    const total = info.totalMs;
     figures.push({ backend, workload: w.name, images: w.images, msPerStep: median(times), imagesPerSecond: perSecond, peakTfjsMiB: info.peakBytes / 2 ** 20, topKernels });
     console.log(`[tfjs-${backend}] ${w.name} batch=${w.images}: median ${median(times).toFixed(0)} ms/step = ${perSecond.toFixed(2)} img/s, higher is better (n=${times.length}, loss ${lastLoss.toFixed(3)}, peak tfjs memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB, load ${load()})`);
     if (args.profile) {

@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Loss } from "@contrastive/core";
 import { loadTestBackends } from "@contrastive/core/testing";
 import { infoNce, ntXent } from "../src/index.js";
+import { kernelProfile } from "../../../bench/kernel-profile.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -72,17 +73,13 @@ async function availableBackends(): Promise<string[]> {
 /** Top kernels of one forward + backward of `loss`: [name, share of kernel time]. */
 async function profile(loss: Loss): Promise<[string, number][]> {
   const views = [1, 2].map((seed) => tf.variable(tf.randomNormal([PAIRS, DIM], 0, 1, "float32", seed)) as tf.Variable<tf.Rank.R2>);
-  const info = await tf.profile(() => {
+  const info = await kernelProfile(tf, () => {
     const { value, grads } = tf.variableGrads(() => loss.compute({ views }), views);
     tf.dispose([value, ...Object.values(grads)]);
   });
   tf.dispose(views);
-  const byKernel = new Map<string, number>();
-  // Only registered kernels: customGrad and op wrappers ("forward", "fusedConv2d__op") are records around kernels already counted.
-    for (const k of info.kernels) if (tf.getKernel(k.name, tf.getBackend()) !== undefined) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ((await k.kernelTimeMs) as number));
-  const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
-  console.log(`  profile: ${info.kernels.length} kernels, ${total.toFixed(2)} ms in kernels`);
-  return [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, ms]) => [name, ms / total]);
+  console.log(`  profile: ${info.totalMs.toFixed(2)} ms in kernels (synchronised one by one)`);
+  return info.shares.slice(0, 8);
 }
 
 /** PyTorch's NT-Xent median in ms with `threads` threads, or why there is none. */

@@ -1,0 +1,52 @@
+/*
+ * Where a piece of tfjs work spends its time, by kernel, for the benches (not published).
+ *
+ * tf.profile records every kernel, including the kernels that a composite kernel runs inside itself
+ * (core's wasm training kernels: Conv2DBackpropFilter and Conv2DBackpropInput run Conv2D, Pad, Transpose…)
+ * and those inside customGrad or op scopes. Summing them all counts such time twice. This counts each
+ * registered kernel that no registered kernel encloses, so the shares add up to the time in kernels.
+ */
+import type * as tfjs from "@tensorflow/tfjs-core";
+
+export interface KernelProfile {
+  /** Milliseconds in outermost registered kernels (synchronised one by one: more than an unprofiled run). */
+  totalMs: number;
+  /** The largest tfjs memory in use during the run, bytes. */
+  peakBytes: number;
+  /** Kernel names with their share of totalMs, largest first. */
+  shares: [string, number][];
+}
+
+/** Runs `work` once under tf.profile and returns its outermost registered kernels' shares of the time. */
+export async function kernelProfile(tf: typeof tfjs, work: () => void): Promise<KernelProfile> {
+  const engine = tf.engine() as unknown as { state: { kernelDepth: number }; profiler: { profileKernel: (...args: unknown[]) => { extraInfo: unknown } } };
+  const original = engine.profiler.profileKernel;
+  // The kernel depth at the time each kernel runs, passed through the record's extraInfo.
+  engine.profiler.profileKernel = function (this: unknown, ...args: unknown[]) {
+    const depth = engine.state.kernelDepth;
+    const result = original.apply(this, args);
+    result.extraInfo = Promise.resolve(result.extraInfo).then(() => String(depth));
+    return result;
+  };
+  let info: tfjs.ProfileInfo;
+  try {
+    info = await tf.profile(work);
+  } finally {
+    engine.profiler.profileKernel = original;
+  }
+  const backend = tf.getBackend();
+  // Records come in completion order (a kernel after the kernels it ran): walk them backwards, parents first.
+  const enclosed: boolean[] = []; // enclosed[d]: the latest record at depth d is, or is inside, a registered kernel
+  const byKernel = new Map<string, number>();
+  for (let k = info.kernels.length - 1; k >= 0; k--) {
+    const record = info.kernels[k]!;
+    const depth = Number(record.extraInfo);
+    const registered = tf.getKernel(record.name, backend) !== undefined;
+    const inside = depth > 1 && enclosed[depth - 1] === true;
+    if (registered && !inside) byKernel.set(record.name, (byKernel.get(record.name) ?? 0) + (record.kernelTimeMs as number));
+    enclosed[depth] = inside || registered;
+  }
+  const totalMs = [...byKernel.values()].reduce((a, b) => a + b, 0);
+  const shares = [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / totalMs] as [string, number]);
+  return { totalMs, peakBytes: info.peakBytes, shares };
+}
