@@ -15,6 +15,8 @@ export interface KernelProfile {
   peakBytes: number;
   /** Kernel names with their share of totalMs, largest first. */
   shares: [string, number][];
+  /** For each composite kernel, the kernels it ran directly inside itself, with their share of its time. */
+  inside: Record<string, [string, number][]>;
 }
 
 /** Runs `work` once under tf.profile and returns its outermost registered kernels' shares of the time. */
@@ -28,7 +30,7 @@ export async function kernelProfile(tf: typeof tfjs, work: () => void): Promise<
     result.extraInfo = Promise.resolve(result.extraInfo).then(() => String(depth));
     return result;
   };
-  let info: tfjs.ProfileInfo;
+  let info: Awaited<ReturnType<typeof tf.profile>>;
   try {
     info = await tf.profile(work);
   } finally {
@@ -37,16 +39,26 @@ export async function kernelProfile(tf: typeof tfjs, work: () => void): Promise<
   const backend = tf.getBackend();
   // Records come in completion order (a kernel after the kernels it ran): walk them backwards, parents first.
   const enclosed: boolean[] = []; // enclosed[d]: the latest record at depth d is, or is inside, a registered kernel
+  const outermost: (string | undefined)[] = []; // outermost[d]: the name of the latest record at depth d when counted
   const byKernel = new Map<string, number>();
+  const inner = new Map<string, Map<string, number>>();
   for (let k = info.kernels.length - 1; k >= 0; k--) {
     const record = info.kernels[k]!;
     const depth = Number(record.extraInfo);
     const registered = tf.getKernel(record.name, backend) !== undefined;
     const inside = depth > 1 && enclosed[depth - 1] === true;
-    if (registered && !inside) byKernel.set(record.name, (byKernel.get(record.name) ?? 0) + (record.kernelTimeMs as number));
+    const counted = registered && !inside;
+    if (counted) byKernel.set(record.name, (byKernel.get(record.name) ?? 0) + (record.kernelTimeMs as number));
+    const parent = depth > 1 ? outermost[depth - 1] : undefined;
+    if (registered && parent !== undefined) {
+      const children = inner.get(parent) ?? new Map<string, number>();
+      inner.set(parent, children.set(record.name, (children.get(record.name) ?? 0) + (record.kernelTimeMs as number)));
+    }
     enclosed[depth] = inside || registered;
+    outermost[depth] = counted ? record.name : undefined;
   }
   const totalMs = [...byKernel.values()].reduce((a, b) => a + b, 0);
   const shares = [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / totalMs] as [string, number]);
-  return { totalMs, peakBytes: info.peakBytes, shares };
+  const inside = Object.fromEntries([...inner].map(([parent, children]) => [parent, [...children].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / byKernel.get(parent)!] as [string, number])]));
+  return { totalMs, peakBytes: info.peakBytes, shares, inside };
 }

@@ -122,7 +122,8 @@ function stepRatio(key: string, workload: string) {
   if (best === undefined) return void (why[key] ??= "no tfjs backend ran it");
   if (torchRun === undefined) return void (why[key] = `PyTorch not measured (${runs.map(([, r]) => (typeof r === "string" ? r : r.torchSkipped)).find(Boolean) ?? "no result"})`);
   ratios[key] = best.imagesPerSecond / torchRun.torch[workload];
-  const top = (best.topKernels as [string, number][]).slice(0, 4).map(([n, s]) => `${n} ${(100 * s).toFixed(0)} %`).join(", ");
+  const inside = (name: string) => ((best.inside?.[name] ?? []) as [string, number][]).filter(([, s]) => s >= 0.1).map(([n, s]) => `${n} ${(100 * s).toFixed(0)} %`).join(", ");
+  const top = (best.topKernels as [string, number][]).slice(0, 4).map(([n, s]) => `${n} ${(100 * s).toFixed(0)} %${inside(n) === "" ? "" : ` (inside: ${inside(n)})`}`).join(", ");
   console.log(`${workload === "small" ? "ConvNet step" : "ResNet-18 step"}: ours (${best.backend}) ${best.imagesPerSecond.toFixed(2)} img/s, PyTorch ${torchRun.torch[workload].toFixed(2)} img/s → ${ratios[key]!.toFixed(2)}× (higher is better); top kernels: ${top}`);
 }
 

@@ -64,7 +64,7 @@ function stepper(backbone: Backbone, head: Head, loss: Loss, images: number) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-interface Figure { backend: string; workload: string; images: number; msPerStep: number; imagesPerSecond: number; peakTfjsMiB: number; topKernels: [string, number][] }
+interface Figure { backend: string; workload: string; images: number; msPerStep: number; imagesPerSecond: number; peakTfjsMiB: number; topKernels: [string, number][]; inside: Record<string, [string, number][]> }
 const figures: Figure[] = [];
 const skipped: Record<string, string> = {};
 for (const backendName of args.backends.split(",")) {
@@ -92,10 +92,12 @@ for (const backendName of args.backends.split(",")) {
     const info = await kernelProfile(tf, () => { run.step(); });
     const topKernels = info.shares.slice(0, 8);
     const total = info.totalMs;
-    figures.push({ backend, workload: w.name, images: w.images, msPerStep: median(times), imagesPerSecond: perSecond, peakTfjsMiB: info.peakBytes / 2 ** 20, topKernels });
+    figures.push({ backend, workload: w.name, images: w.images, msPerStep: median(times), imagesPerSecond: perSecond, peakTfjsMiB: info.peakBytes / 2 ** 20, topKernels, inside: info.inside });
     console.log(`[tfjs-${backend}] ${w.name} batch=${w.images}: median ${median(times).toFixed(0)} ms/step = ${perSecond.toFixed(2)} img/s, higher is better (n=${times.length}, loss ${lastLoss.toFixed(3)}, peak tfjs memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB, load ${load()})`);
     if (args.profile) {
       console.log(`  profile of one step, ${total.toFixed(0)} ms in kernels (synchronised one by one, so slower than a timed step): ${topKernels.map(([n, share]) => `${n} ${(100 * share).toFixed(0)} %`).join(", ")}`);
+      // The composite kernels among the top ones (core's wasm training kernels): what they run inside.
+      for (const [parent, children] of Object.entries(info.inside).filter(([parent]) => topKernels.slice(0, 4).some(([n, share]) => n === parent && share >= 0.05) && info.inside[parent]!.reduce((a, [, share]) => a + share, 0) > 0.5)) console.log(`    inside ${parent} (share of its time): ${children.slice(0, 6).map(([n, share]) => `${n} ${(100 * share).toFixed(0)} %`).join(", ")}`);
     }
     run.dispose();
     backbone.dispose();
