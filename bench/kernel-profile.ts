@@ -19,8 +19,27 @@ export interface KernelProfile {
   inside: Record<string, [string, number][]>;
 }
 
-/** Runs `work` once under tf.profile and returns its outermost registered kernels' shares of the time. */
-export async function kernelProfile(tf: typeof tfjs, work: () => void): Promise<KernelProfile> {
+/**
+ * Runs `work` under tf.profile `repeats` times and returns its outermost registered kernels' shares of the
+ * time, each kernel's time being its median over the repeats (a single profile on a loaded machine can
+ * catch a pause in any kernel).
+ */
+export async function kernelProfile(tf: typeof tfjs, work: () => void, repeats = 1): Promise<KernelProfile> {
+  const runs: KernelTimes[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await profileOnce(tf, work));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+  const names = new Set(runs.flatMap((run) => [...run.byKernel.keys()]));
+  const byKernel = new Map([...names].map((name) => [name, median(runs.map((run) => run.byKernel.get(name) ?? 0))]));
+  const totalMs = [...byKernel.values()].reduce((a, b) => a + b, 0);
+  const shares = [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / totalMs] as [string, number]);
+  const last = runs[runs.length - 1]!;
+  const inside = Object.fromEntries([...last.inner].map(([parent, children]) => [parent, [...children].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / last.byKernel.get(parent)!] as [string, number])]));
+  return { totalMs, peakBytes: Math.max(...runs.map((run) => run.peakBytes)), shares, inside };
+}
+
+interface KernelTimes { peakBytes: number; byKernel: Map<string, number>; inner: Map<string, Map<string, number>> }
+
+async function profileOnce(tf: typeof tfjs, work: () => void): Promise<KernelTimes> {
   const engine = tf.engine() as unknown as { state: { kernelDepth: number }; profiler: { profileKernel: (...args: unknown[]) => { extraInfo: unknown } } };
   const original = engine.profiler.profileKernel;
   // The kernel depth at the time each kernel runs, passed through the record's extraInfo.
@@ -57,8 +76,5 @@ export async function kernelProfile(tf: typeof tfjs, work: () => void): Promise<
     enclosed[depth] = inside || registered;
     outermost[depth] = counted ? record.name : undefined;
   }
-  const totalMs = [...byKernel.values()].reduce((a, b) => a + b, 0);
-  const shares = [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / totalMs] as [string, number]);
-  const inside = Object.fromEntries([...inner].map(([parent, children]) => [parent, [...children].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / byKernel.get(parent)!] as [string, number])]));
-  return { totalMs, peakBytes: info.peakBytes, shares, inside };
+  return { peakBytes: info.peakBytes, byKernel, inner };
 }

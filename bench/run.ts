@@ -45,7 +45,10 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /** Runs one bench file with tsx, passes its lines through (indented), and returns its last line parsed as JSON. */
 function runBench(title: string, file: string, benchArgs: string[]): Promise<Json | string> {
   console.log(`\n== ${title}\n   (${file} ${benchArgs.join(" ")})`);
-  if (!existsSync(`${root}/${file}`)) return Promise.resolve(`${file} is not in this build`);
+  if (!existsSync(`${root}/${file}`)) {
+    console.log("   not available in this build");
+    return Promise.resolve(`${file} is not in this build`);
+  }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [tsx, file, ...benchArgs], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BENCH_QUICK: quick ? "1" : "" } });
     let last = "";

@@ -76,9 +76,9 @@ async function profile(loss: Loss): Promise<[string, number][]> {
   const info = await kernelProfile(tf, () => {
     const { value, grads } = tf.variableGrads(() => loss.compute({ views }), views);
     tf.dispose([value, ...Object.values(grads)]);
-  });
+  }, 5);
   tf.dispose(views);
-  console.log(`  profile: ${info.totalMs.toFixed(2)} ms in kernels (synchronised one by one)`);
+  console.log(`  profile: ${info.totalMs.toFixed(2)} ms in kernels (synchronised one by one; each kernel's median of 5 runs)`);
   return info.shares.slice(0, 8);
 }
 
