@@ -4,7 +4,7 @@
  * the same files in the same run (bench/pytorch/torch_augment.py, when /usr/bin/python3 has torchvision),
  * and where the time goes. The last line printed is one JSON object of the figures (read by `pnpm bench`).
  *
- *   pnpm bench:augment [--seconds 3] [--no-torch] [--no-parts]
+ *   pnpm bench:augment [--seconds 3] [--no-torch] [--no-parts] [--vips-threads N]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: process.env.BENCH_SECONDS ?? "3" },
     "no-torch": { type: "boolean", default: false },
     "no-parts": { type: "boolean", default: false },
+    "vips-threads": { type: "string" },
   },
 });
 const COUNT = 160;
@@ -30,6 +31,8 @@ const PYTHON = "/usr/bin/python3";
 const TORCH_AUGMENT = fileURLToPath(new URL("../../../bench/pytorch/torch_augment.py", import.meta.url));
 // BENCH_SHARP_CACHE=off runs with libvips' operation cache off (sharp.cache(false)), a process-wide setting left to the user.
 if (process.env.BENCH_SHARP_CACHE === "off") sharp.cache(false);
+// --vips-threads N sets sharp.concurrency(N), libvips' threads per pipeline (sharp's default on glibc Linux is 1).
+if (args["vips-threads"] !== undefined) sharp.concurrency(Number(args["vips-threads"]));
 const folder = mkdtempSync(join(tmpdir(), "bench-augment-"));
 const files: string[] = [];
 for (let i = 0; i < COUNT; i++) {
