@@ -123,11 +123,15 @@ function stepRatio(key: string, workload: string) {
   for (const [k, r] of runs) if (typeof r !== "string") memory.push(`${workload === "small" ? "ConvNet" : "ResNet-18"} bench process on ${k.split("/")[1]}: peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
   const best = order.map((b) => figures.find((f) => f.backend === b)).find((f) => f !== undefined);
   if (best === undefined) return void (why[key] ??= "no tfjs backend ran it");
-  if (torchRun === undefined) return void (why[key] = `PyTorch not measured (${runs.map(([, r]) => (typeof r === "string" ? r : r.torchSkipped)).find(Boolean) ?? "no result"})`);
-  ratios[key] = best.imagesPerSecond / torchRun.torch[workload];
   const inside = (name: string) => ((best.inside?.[name] ?? []) as [string, number][]).filter(([, s]) => s >= 0.1).map(([n, s]) => `${n} ${(100 * s).toFixed(0)} %`).join(", ");
   const top = (best.topKernels as [string, number][]).slice(0, 4).map(([n, s]) => `${n} ${(100 * s).toFixed(0)} %${inside(n) === "" ? "" : ` (inside: ${inside(n)})`}`).join(", ");
-  console.log(`${workload === "small" ? "ConvNet step" : "ResNet-18 step"}: ours (${best.backend}) ${best.imagesPerSecond.toFixed(2)} img/s, PyTorch ${torchRun.torch[workload].toFixed(2)} img/s → ${ratios[key]!.toFixed(2)}× (higher is better); top kernels: ${top}`);
+  const name = workload === "small" ? "ConvNet step" : "ResNet-18 step";
+  if (torchRun === undefined) {
+    why[key] = `PyTorch not measured (${runs.map(([, r]) => (typeof r === "string" ? r : r.torchSkipped)).find(Boolean) ?? "no result"})`;
+    return void console.log(`${name}: ours (${best.backend}) ${best.imagesPerSecond.toFixed(2)} img/s (higher is better); top kernels: ${top}`);
+  }
+  ratios[key] = best.imagesPerSecond / torchRun.torch[workload];
+  console.log(`${name}: ours (${best.backend}) ${best.imagesPerSecond.toFixed(2)} img/s, PyTorch ${torchRun.torch[workload].toFixed(2)} img/s → ${ratios[key]!.toFixed(2)}× (higher is better); top kernels: ${top}`);
 }
 
 console.log("\n== Summary (ours ÷ PyTorch's throughput; higher is better)");
@@ -135,7 +139,10 @@ if (typeof losses === "string") why.ntXent = losses;
 else {
   const best = order.find((b) => losses.msPerIteration[b] !== undefined);
   if (best === undefined) why.ntXent = "no tfjs backend ran it";
-  else if (losses.torchMs === null) why.ntXent = `PyTorch not measured (${losses.torchSkipped})`;
+  else if (losses.torchMs === null) {
+    why.ntXent = `PyTorch not measured (${losses.torchSkipped})`;
+    console.log(`NT-Xent: ours (${best}) ${losses.msPerIteration[best].toFixed(2)} ms (lower is better)`);
+  }
   else {
     ratios.ntXent = losses.torchMs / losses.msPerIteration[best];
     console.log(`NT-Xent: ours (${best}) ${losses.msPerIteration[best].toFixed(2)} ms, PyTorch ${losses.torchMs.toFixed(2)} ms → throughput ratio ${ratios.ntXent!.toFixed(2)}× (our time is ${(1 / ratios.ntXent!).toFixed(2)}× PyTorch's)`);
@@ -147,7 +154,10 @@ stepRatio("resnet18Step", "resnet");
 if (typeof augment === "string") why.augmentLight = why.augmentSimclr = augment;
 else {
   memory.push(`augmentation bench process: peak RSS ${augment.peakRssMiB.toFixed(0)} MiB`);
-  if (augment.ratios === null) why.augmentLight = why.augmentSimclr = `torchvision not measured (${augment.torchSkipped})`;
+  if (augment.ratios === null) {
+    why.augmentLight = why.augmentSimclr = `torchvision not measured (${augment.torchSkipped})`;
+    console.log(`augmentation (sharp, 1 / 2 pipelines): light ${augment.sharp.light.map((r: number) => r.toFixed(0)).join(" / ")} img/s, SimCLR view ${augment.sharp.simclr.map((r: number) => r.toFixed(0)).join(" / ")} img/s (higher is better)`);
+  }
   else {
     ratios.augmentLight = augment.ratios.light[1];
     ratios.augmentSimclr = augment.ratios.simclr[1];
