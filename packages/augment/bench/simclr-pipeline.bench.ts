@@ -1,20 +1,38 @@
 /*
  * pnpm bench:augment — images/s of the SimCLR view pipeline (Chen et al. 2020) on 256×256 JPEG files →
  * one 224×224×3 float32 view per image, with 1 and 2 concurrent pipelines, against torchvision + PIL on
- * the same files in the same run (when /usr/bin/python3 has torchvision), and where the time goes.
+ * the same files in the same run (bench/pytorch/torch_augment.py, when /usr/bin/python3 has torchvision),
+ * and where the time goes. The last line printed is one JSON object of the figures (read by `pnpm bench`).
+ *
+ *   pnpm bench:augment [--seconds 3] [--no-torch] [--no-parts] [--vips-threads N]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { createRng } from "@contrastive/core";
 import * as image from "../src/image/index.js";
 
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    seconds: { type: "string", default: process.env.BENCH_SECONDS ?? "3" },
+    "no-torch": { type: "boolean", default: false },
+    "no-parts": { type: "boolean", default: false },
+    "vips-threads": { type: "string" },
+  },
+});
 const COUNT = 160;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(args.seconds);
+const PYTHON = "/usr/bin/python3";
+const TORCH_AUGMENT = fileURLToPath(new URL("../../../bench/pytorch/torch_augment.py", import.meta.url));
 // BENCH_SHARP_CACHE=off runs with libvips' operation cache off (sharp.cache(false)), a process-wide setting left to the user.
 if (process.env.BENCH_SHARP_CACHE === "off") sharp.cache(false);
+// --vips-threads N sets sharp.concurrency(N), libvips' threads per pipeline (sharp's default on glibc Linux is 1).
+if (args["vips-threads"] !== undefined) sharp.concurrency(Number(args["vips-threads"]));
 const folder = mkdtempSync(join(tmpdir(), "bench-augment-"));
 const files: string[] = [];
 for (let i = 0; i < COUNT; i++) {
@@ -57,41 +75,15 @@ async function timeEach(label: string, run: (k: number) => Promise<unknown> | un
   return [label, (performance.now() - start) / n];
 }
 
-const python = String.raw`
-import sys, time, json, glob
-from multiprocessing import Pool
-import torch, torchvision
-from torchvision import transforms as T
-from PIL import Image
-files = sorted(glob.glob(sys.argv[1] + "/*.jpg"))
-seconds = float(sys.argv[2])
-simclr = T.Compose([T.RandomResizedCrop(224, scale=(0.08, 1.0)), T.RandomHorizontalFlip(),
-  T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.8), T.RandomGrayscale(0.2),
-  T.RandomApply([T.GaussianBlur(23, sigma=(0.1, 2.0))], p=0.5), T.ToTensor()])
-light = T.Compose([T.RandomResizedCrop(224, scale=(0.08, 1.0)), T.RandomHorizontalFlip(), T.ColorJitter(brightness=0.8, saturation=0.8), T.ToTensor()])
-views = {"simclr": lambda im: simclr(im), "light": lambda im: light(im), "pair": lambda im: (simclr(im), simclr(im))}
-def run(config):
-  torch.set_num_threads(1)
-  view = views[config]
-  for f in files[:20]: view(Image.open(f).convert("RGB"))
-  done, start = 0, time.perf_counter()
-  while time.perf_counter() - start < seconds:
-    view(Image.open(files[done % len(files)]).convert("RGB")); done += 1
-  return done / (time.perf_counter() - start)
-if __name__ == "__main__":
-  out = {"torchvision": torchvision.__version__}
-  with Pool(2) as pool:
-    for config in views:
-      out[config] = [run(config), sum(pool.map(run, [config, config]))]
-  print(json.dumps(out))
-`;
 
+let torchSkipped = "";
 function torchvisionRates(): (Record<Config, [number, number]> & { torchvision: string }) | undefined {
-  const script = join(folder, "bench.py");
-  writeFileSync(script, python);
-  const result = spawnSync("/usr/bin/python3", [script, folder, String(SECONDS)], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  if (args["no-torch"]) torchSkipped = "--no-torch";
+  else if (!existsSync(PYTHON)) torchSkipped = `${PYTHON} is absent`;
+  if (torchSkipped !== "") return undefined;
+  const result = spawnSync(PYTHON, [TORCH_AUGMENT, folder, "--seconds", String(SECONDS), "--processes", "2"], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
   if (result.status !== 0) {
-    console.log(`torchvision: not run (${(result.stderr || result.error?.message || "no python3").trim().split("\n").pop()})`);
+    torchSkipped = `torch_augment.py failed: ${(result.stderr || result.error?.message || "").trim().split("\n").pop()}`;
     return undefined;
   }
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
@@ -111,7 +103,8 @@ for (const config of Object.keys(configs) as Config[]) {
   const columns = theirs === undefined ? "" : `${theirs[0].toFixed(0).padStart(8)} / ${theirs[1].toFixed(0).padEnd(18)} ${(one / theirs[0]).toFixed(2)}× / ${(two / theirs[1]).toFixed(2)}×`;
   console.log(`${names[config].padEnd(34)} ${one.toFixed(0).padStart(5)} / ${two.toFixed(0).padEnd(10)} ${columns}`);
 }
-if (torch !== undefined) console.log(`(torchvision ${torch.torchvision} + PIL, torch.set_num_threads(1) per process)`);
+if (torch !== undefined) console.log(`(torchvision ${torch.torchvision} + PIL, torch.set_num_threads(1) per process; ratio = sharp ÷ torchvision images/s, higher is better)`);
+else console.log(`torchvision: not run (${torchSkipped})`);
 
 // Where the time goes, per image, one pipeline (ms).
 const raw = await image.decodeImage(files[0]!);
@@ -121,7 +114,7 @@ const jitter = image.colorJitter({ brightness: 0.8, contrast: 0.8, saturation: 0
 const lightJitter = image.colorJitter({ brightness: 0.8, saturation: 0.8 });
 const pixels = new Float32Array(224 * 224 * 3).map((_, k) => (k % 251) / 251);
 const bytes = new Uint8Array(224 * 224 * 3).map((_, k) => k % 251);
-const parts = [
+const parts = args["no-parts"] ? [] : [
   await timeEach("decode JPEG (libvips)", (k) => image.decodeImage(files[k % COUNT]!)),
   await timeEach("crop + resize + flip from raw (libvips)", (k) => image.renderPlan(raw, crop.apply(start, createRng(k)))),
   await timeEach("one view, file → crop + resize + flip → float32 (one libvips pipeline)", (k) => image.augmentImage(files[k % COUNT]!, crop, createRng(k))),
@@ -135,6 +128,8 @@ const parts = [
   }),
   await timeEach("blur σ 0.1–2, k 23 (libvips)", (k) => image.renderPlan({ data: bytes, height: 224, width: 224, channels: 3 }, image.gaussianBlur({ kernelSize: 23 }).apply(image.startPlan({ height: 224, width: 224, channels: 3 }), createRng(k)))),
 ];
-console.log("per image, 1 pipeline: " + parts.map(([label, ms]) => `${label} ${ms.toFixed(2)} ms`).join(" · "));
+if (parts.length > 0) console.log("per image, 1 pipeline: " + parts.map(([label, ms]) => `${label} ${ms.toFixed(2)} ms`).join(" · "));
 console.log(`load average after: ${load()}`);
 rmSync(folder, { recursive: true, force: true });
+const ratios = torch === undefined ? null : Object.fromEntries((Object.keys(configs) as Config[]).map((c) => [c, [ours[c][0] / torch[c][0], ours[c][1] / torch[c][1]]]));
+console.log(JSON.stringify({ bench: "augment", pipelines: [1, 2], sharp: ours, torchvision: torch ?? null, ratios, torchSkipped: torch === undefined ? torchSkipped : undefined, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));

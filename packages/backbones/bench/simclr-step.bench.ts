@@ -4,9 +4,12 @@
  *    NT-Xent τ 0.5 (@contrastive/losses), Adam 1e-3 — bench/pytorch/torch_step.py's 'resnet' at --resnet-batch 32;
  *  - small: convNet 32-64-128 (strides 1, 2, 2), batch 128 images, MLP head 128-128-64 — its 'small'.
  *
- *   pnpm bench:backbones [--backends wasm,cpu] [--only resnet,small] [--iters 4] [--profile]
+ *   pnpm bench:backbones [--backends wasm,cpu,tensorflow] [--only resnet,small] [--iters 4] [--warmup 2] [--profile] [--no-torch]
  *
  * tfjs-backend-cpu takes minutes per ResNet step (no fast conv gradients), so it runs only when named.
+ * A backend that cannot be set (tfjs-node not installed) is skipped with a line saying why. After the timed
+ * steps, one more step runs under tf.profile: its peak tfjs bytes, and with --profile its top kernels.
+ * The last line printed is one JSON object of the figures (read by `pnpm bench`).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -17,6 +20,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backbone, type Head, type Loss, selectBackend } from "@contrastive/core";
 import { convNet, resnet } from "../src/index.js";
+import { kernelProfile } from "../../../bench/kernel-profile.js";
 // The bench reaches the sibling packages' builds directly: backbones does not depend on them.
 import { simclrHead } from "../../heads/src/index.js";
 import { ntXent } from "../../losses/src/index.js";
@@ -27,7 +31,9 @@ const { values: args } = parseArgs({
     backends: { type: "string", default: "wasm" },
     only: { type: "string", default: "resnet,small" },
     iters: { type: "string", default: "4" },
+    warmup: { type: "string", default: "2" },
     profile: { type: "boolean", default: false },
+    "no-torch": { type: "boolean", default: false },
   },
 });
 const only = new Set(args.only.split(","));
@@ -58,15 +64,23 @@ function stepper(backbone: Backbone, head: Head, loss: Loss, images: number) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const ours: Record<string, Record<string, number>> = {};
+interface Figure { backend: string; workload: string; images: number; msPerStep: number; imagesPerSecond: number; peakTfjsMiB: number; topKernels: [string, number][]; inside: Record<string, [string, number][]> }
+const figures: Figure[] = [];
+const skipped: Record<string, string> = {};
 for (const backendName of args.backends.split(",")) {
-  const selection = await selectBackend(backendName as "wasm" | "cpu");
+  let backend: string;
+  try {
+    backend = (await selectBackend(backendName as "wasm" | "cpu")).backend;
+  } catch (error) {
+    skipped[backendName] = (error as Error).message.split("\n")[0]!;
+    console.log(`[tfjs-${backendName}] skipped: ${skipped[backendName]}`);
+    continue;
+  }
   tf.enableProdMode();
-  const backend = selection.backend;
   for (const w of workloads) {
     const { backbone, head } = w.make();
     const run = stepper(backbone, head, ntXent({ temperature: 0.5 }), w.images);
-    for (let i = 0; i < 2; i++) run.step(); // warm-up
+    for (let i = 0; i < Number(args.warmup); i++) run.step(); // warm-up
     const times: number[] = [];
     let lastLoss = Number.NaN;
     for (let i = 0; i < (w.name === "small" ? 3 * iters : iters); i++) {
@@ -75,14 +89,15 @@ for (const backendName of args.backends.split(",")) {
       times.push(performance.now() - t0);
     }
     const perSecond = w.images / (median(times) / 1e3);
-    (ours[w.name] ??= {})[backend] = perSecond;
-    console.log(`[tfjs-${backend}] ${w.name} batch=${w.images}: median ${median(times).toFixed(0)} ms/step = ${perSecond.toFixed(2)} img/s (n=${times.length}, loss ${lastLoss.toFixed(3)}, load ${load()})`);
+    const info = await kernelProfile(tf, () => { run.step(); });
+    const topKernels = info.shares.slice(0, 8);
+    const total = info.totalMs;
+    figures.push({ backend, workload: w.name, images: w.images, msPerStep: median(times), imagesPerSecond: perSecond, peakTfjsMiB: info.peakBytes / 2 ** 20, topKernels, inside: info.inside });
+    console.log(`[tfjs-${backend}] ${w.name} batch=${w.images}: median ${median(times).toFixed(0)} ms/step = ${perSecond.toFixed(2)} img/s, higher is better (n=${times.length}, loss ${lastLoss.toFixed(3)}, peak tfjs memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB, load ${load()})`);
     if (args.profile) {
-      const info = await tf.profile(() => { run.step(); });
-      const byKernel = new Map<string, number>();
-      for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (await k.kernelTimeMs as number));
-      const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
-      console.log(`  profile (${total.toFixed(0)} ms in kernels): ${[...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n, t]) => `${n} ${t.toFixed(0)}`).join(", ")}`);
+      console.log(`  profile of one step, ${total.toFixed(0)} ms in kernels (synchronised one by one, so slower than a timed step): ${topKernels.map(([n, share]) => `${n} ${(100 * share).toFixed(0)} %`).join(", ")}`);
+      // The composite kernels among the top ones (core's wasm training kernels): what they run inside.
+      for (const [parent, children] of Object.entries(info.inside).filter(([parent]) => topKernels.slice(0, 4).some(([n, share]) => n === parent && share >= 0.05) && info.inside[parent]!.reduce((a, [, share]) => a + share, 0) > 0.5)) console.log(`    inside ${parent} (share of its time): ${children.slice(0, 6).map(([n, share]) => `${n} ${(100 * share).toFixed(0)} %`).join(", ")}`);
     }
     run.dispose();
     backbone.dispose();
@@ -93,15 +108,23 @@ for (const backendName of args.backends.split(",")) {
 const script = fileURLToPath(new URL("../../../bench/pytorch/torch_step.py", import.meta.url));
 const out = join(mkdtempSync(join(tmpdir(), "bench-backbones-")), "torch.json");
 const torchOnly = workloads.map((w) => w.name).join(",");
-try {
-  execFileSync("/usr/bin/python3", [script, "--blas", "openblas", "--only", torchOnly, "--resnet-batch", "32", "--json", out], { stdio: ["ignore", "inherit", "inherit"] });
-  const results = (JSON.parse(readFileSync(out, "utf8")) as { results: Array<{ name: string; images_per_s: number }> }).results;
-  for (const w of workloads) {
-    const torch = results.find((r) => r.name === (w.name === "resnet" ? "resnet18" : "small"))?.images_per_s;
-    for (const [backend, perSecond] of Object.entries(ours[w.name] ?? {})) {
-      console.log(`${w.name}: tfjs-${backend} ${perSecond.toFixed(2)} img/s vs PyTorch ${torch?.toFixed(2)} img/s → PyTorch is ${torch ? (torch / perSecond).toFixed(1) : "?"}× faster (load ${load()})`);
+const torch: Record<string, number> = {};
+let torchSkipped: string | undefined;
+if (args["no-torch"]) torchSkipped = "--no-torch";
+else {
+  try {
+    execFileSync("/usr/bin/python3", [script, "--blas", "openblas", "--only", torchOnly, "--resnet-batch", "32", "--small-iters", String(3 * iters + 3), "--resnet-iters", String(Math.max(iters, 3)), "--json", out], { stdio: ["ignore", "inherit", "inherit"] });
+    const results = (JSON.parse(readFileSync(out, "utf8")) as { results: Array<{ name: string; images_per_s: number }> }).results;
+    for (const w of workloads) {
+      const perSecond = results.find((r) => r.name === (w.name === "resnet" ? "resnet18" : "small"))?.images_per_s;
+      if (perSecond !== undefined) torch[w.name] = perSecond;
+      for (const figure of figures.filter((f) => f.workload === w.name)) {
+        console.log(`${w.name}: tfjs-${figure.backend} ${figure.imagesPerSecond.toFixed(2)} img/s vs PyTorch ${perSecond?.toFixed(2)} img/s → ours ÷ PyTorch = ${perSecond ? (figure.imagesPerSecond / perSecond).toFixed(2) : "?"}× (higher is better; load ${load()})`);
+      }
     }
+  } catch (error) {
+    torchSkipped = `${(error as Error).message.split("\n")[0]}: install python3-torch python3-torchvision libopenblas0-pthread`;
   }
-} catch (error) {
-  console.log(`PyTorch reference not run (${(error as Error).message.split("\n")[0]}): install python3-torch python3-torchvision libopenblas0-pthread`);
 }
+if (torchSkipped !== undefined) console.log(`PyTorch reference not run (${torchSkipped})`);
+console.log(JSON.stringify({ bench: "backbones", figures, skipped, torch, torchSkipped, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));

@@ -5,7 +5,7 @@ import { evaluateLoss, flatten, randomViews } from "./evaluate-loss.js";
 import { ntXent } from "./nt-xent.js";
 import { multiViewNtXent } from "./nt-xent-multi-view.js";
 import { pmlReference, simclrReference, splitViews } from "./nt-xent-reference.js";
-import { twoViewNtXentAutodiff } from "./nt-xent-two-view.js";
+import { formOf, twoViewNtXentAutodiff } from "./nt-xent-two-view.js";
 
 /** max |actual − expected| relative to the largest |expected| (float32 against float64). */
 function relativeGap(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -67,6 +67,23 @@ describe.each(TEST_BACKENDS)("ntXent gradients on %s", (backend) => {
     const autodiff = evaluateLoss(autodiffTwoView(0.5), views, [4, 3]);
     expect(Number.isFinite(custom.value)).toBe(true);
     expect(relativeGap(flatten(custom.gradients), flatten(autodiff.gradients))).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [4, 0.5, "softmax"],
+    [12, 0.026, "constant-shift"],
+    [4, 0.02, "row-max"],
+  ] as const)("two views, N = %i, τ = %s, the %s form of the log-sum-exp: value and gradient equal the float64 loop", (rows, temperature, form) => {
+    expect(formOf(temperature, 2 * rows)).toBe(form);
+    const views = randomViews(rows * 7 + 1, 2, rows, 4);
+    const reference = finiteDifferenceGradient((x) => {
+      const [a, b] = splitViews(x, 2);
+      return simclrReference(a!, b!, rows, 4, temperature);
+    }, flatten(views), 1e-5);
+    const expected = simclrReference(views[0]!, views[1]!, rows, 4, temperature);
+    const custom = evaluateLoss(ntXent({ temperature }), views, [rows, 4]);
+    expect(Math.abs(custom.value - expected) / expected).toBeLessThan(1e-5);
+    expect(relativeGap(flatten(custom.gradients), reference)).toBeLessThan(1e-5);
   });
 
   describe("stability at τ = 0.01", () => {
