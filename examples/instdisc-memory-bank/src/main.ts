@@ -34,7 +34,7 @@ const result = await runInstDisc({
   callbacks: [progressLogger({ every: 10, write: log })],
 });
 if (args.flag("json")) {
-  console.log(JSON.stringify({ backend, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, untrainedKnnAccuracy: result.knnBefore }));
+  console.log(JSON.stringify({ backend, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, knnPerEpoch: result.knnPerEpoch, untrainedKnnAccuracy: result.knnBefore, seed: args.number("seed") }));
 } else {
   console.log(`InstDisc (memory bank of ${result.history.epochs[0]?.examples ?? 0} entries, ${smoke ? 64 : "4,096"} negatives, τ 0.07): weighted-kNN accuracy ${result.knnBefore.toFixed(4)} untrained → ${result.knnAfter.toFixed(4)}`);
 }

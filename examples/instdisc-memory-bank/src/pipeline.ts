@@ -7,6 +7,7 @@ import { projectionHead } from "@contrastive/heads";
 import { infoNce } from "@contrastive/losses";
 import { instanceSampler, memoryBank } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer } from "@contrastive/trainer";
+import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 /** The recipe of InstDisc (Wu et al. 2018) at MNIST scale. */
 export interface InstDiscOptions {
@@ -29,26 +30,28 @@ export interface InstDiscOptions {
  * InstDisc: one view per image → ConvNet → linear 128-d embedding, L2-normalised in the loss; the
  * positive of each image is its own entry in a memory bank of the whole training set, the negatives
  * K entries drawn from it; InfoNCE (softmax over [z·v_i, z·v_negatives] / τ); the bank follows the
- * embeddings by momentum. Returns the weighted-kNN accuracy of the encoder before and after.
+ * embeddings by momentum. Returns the weighted-kNN accuracy of the encoder before training, after each
+ * epoch and at the end.
  */
-export async function runInstDisc(options: InstDiscOptions): Promise<{ knnBefore: number; knnAfter: number; history: TrainingHistory }> {
+export async function runInstDisc(options: InstDiscOptions): Promise<{ knnBefore: number; knnAfter: number; knnPerEpoch: number[]; history: TrainingHistory }> {
   const { train, test, epochs = 2, batchSize = 256, negatives = 4096, temperature = 0.07, bankMomentum = 0.5, learningRate = 1e-3, seed = 0, callbacks = [] } = options;
   const backbone = convNet({ inputShape: [28, 28, 1], seed });
   const head = projectionHead({ inputDim: backbone.outputDim, hiddenDims: [], outputDim: 128, seed: seed + 1 });
   const encode = (x: tf.Tensor) => backbone.apply(x, { training: false });
+  const perEpoch = knnEveryEpoch({ encode, train, test });
   const bank = memoryBank({ size: train.size, dim: 128, momentum: bankMomentum, negativesPerBatch: negatives, seed });
   const optimizer = tf.train.adam(learningRate);
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const trainer = createTrainer({
-      backbone, head, optimizer, seed, callbacks,
+      backbone, head, optimizer, seed, callbacks: [...callbacks, perEpoch.callback],
       loss: infoNce({ temperature, inBatchNegatives: false }),
       augment: multiView(1, simclrMnistAugment()),
       negatives: bank,
     });
     const history = await trainer.fit({ data: train, sampler: instanceSampler({ size: train.size, batchSize, seed }), epochs });
-    const knnAfter = (await evaluateKnn({ encode, train, test })).accuracy;
-    return { knnBefore, knnAfter, history };
+    const knnAfter = await perEpoch.final(history);
+    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
   } finally {
     [backbone, head, bank, optimizer].forEach((x) => x.dispose());
   }

@@ -43,7 +43,7 @@ const result = await runMethod({
   callbacks: [progressLogger({ every: 10, write: log })],
 });
 if (args.flag("json")) {
-  console.log(JSON.stringify({ backend, method, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, untrainedKnnAccuracy: result.knnBefore }));
+  console.log(JSON.stringify({ backend, method, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, knnPerEpoch: result.knnPerEpoch, untrainedKnnAccuracy: result.knnBefore, seed: args.number("seed") }));
 } else {
   console.log(`${method}: weighted-kNN accuracy ${result.knnBefore.toFixed(4)} untrained → ${result.knnAfter.toFixed(4)}`);
 }

@@ -14,10 +14,12 @@ describe("every method trains through the same loop (wasm)", () => {
     const train = subset(mnistDigits({ subset: "train" }), every(40, 96));
     const test = subset(mnistDigits({ subset: "test" }), every(20, 48));
     const before = tf.memory().numTensors;
-    const { history, knnBefore, knnAfter } = await runMethod({ method, train, test, epochs: 2, batchSize: 32 });
+    const { history, knnBefore, knnAfter, knnPerEpoch } = await runMethod({ method, train, test, epochs: 2, batchSize: 32 });
     expect(history.epochs).toHaveLength(2);
     for (const epoch of history.epochs) expect(Number.isFinite(epoch.meanLoss)).toBe(true);
     expect(knnAfter).not.toBe(knnBefore);
+    expect(knnPerEpoch).toHaveLength(2);
+    expect(knnPerEpoch.at(-1)).toBe(knnAfter);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -3,6 +3,7 @@ import type { Callback, DataSource } from "@contrastive/core";
 import { evaluateKnn } from "@contrastive/eval";
 import { instanceSampler } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer } from "@contrastive/trainer";
+import { knnEveryEpoch } from "./knn-every-epoch.js";
 import { type MethodName, recipes } from "./recipes.js";
 
 /** Options of {@link runMethod}. */
@@ -18,20 +19,22 @@ export interface MethodOptions {
 
 /**
  * One loop for every method: the recipe's components, two SimCLR-style views of each digit, the
- * weighted-kNN accuracy of the encoder before and after. Nothing here depends on the method's name.
+ * weighted-kNN accuracy of the encoder before training, after each epoch and at the end. Nothing here
+ * depends on the method's name.
  */
-export async function runMethod(options: MethodOptions): Promise<{ knnBefore: number; knnAfter: number; history: TrainingHistory }> {
+export async function runMethod(options: MethodOptions): Promise<{ knnBefore: number; knnAfter: number; knnPerEpoch: number[]; history: TrainingHistory }> {
   const { method, train, test, epochs = 2, batchSize = 256, seed = 0, callbacks = [] } = options;
   const sampler = instanceSampler({ size: train.size, batchSize, seed });
   const recipe = recipes[method](seed, epochs * sampler.batchesPerEpoch());
   const encode = (x: Parameters<typeof recipe.backbone.apply>[0]) => recipe.backbone.apply(x, { training: false });
+  const perEpoch = knnEveryEpoch({ encode, train, test });
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const { owned: _owned, useLabels = false, ...components } = recipe;
-    const trainer = createTrainer({ ...components, seed, callbacks, augment: multiView(2, simclrMnistAugment()) });
+    const trainer = createTrainer({ ...components, seed, callbacks: [...callbacks, perEpoch.callback], augment: multiView(2, simclrMnistAugment()) });
     const history = await trainer.fit({ data: train, sampler, epochs, useLabels });
-    const knnAfter = (await evaluateKnn({ encode, train, test })).accuracy;
-    return { knnBefore, knnAfter, history };
+    const knnAfter = await perEpoch.final(history);
+    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
   } finally {
     recipe.owned.forEach((x) => x.dispose());
   }

@@ -34,7 +34,7 @@ const result = await runMoco({
   callbacks: [progressLogger({ every: 10, write: log })],
 });
 if (args.flag("json")) {
-  console.log(JSON.stringify({ backend, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, untrainedKnnAccuracy: result.knnBefore }));
+  console.log(JSON.stringify({ backend, epochs, finalLoss: result.history.epochs.at(-1)?.meanLoss, knnAccuracy: result.knnAfter, knnPerEpoch: result.knnPerEpoch, untrainedKnnAccuracy: result.knnBefore, seed: args.number("seed") }));
 } else {
   console.log(`MoCo (queue of ${smoke ? 256 : "4,096"} keys, m 0.99, τ 0.2): weighted-kNN accuracy ${result.knnBefore.toFixed(4)} untrained → ${result.knnAfter.toFixed(4)}`);
 }

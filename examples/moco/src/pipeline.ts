@@ -7,6 +7,7 @@ import { projectionHead } from "@contrastive/heads";
 import { infoNce } from "@contrastive/losses";
 import { instanceSampler, queue } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer, momentumEncoder } from "@contrastive/trainer";
+import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 /** The recipe of MoCo (He et al. 2020; v2's MLP head) at MNIST scale. */
 export interface MocoOptions {
@@ -33,27 +34,28 @@ const encoder = (seed: number) => {
 /**
  * MoCo: the query encoder embeds view 1; a momentum copy (θ_k ← m·θ_k + (1 − m)·θ_q) embeds view 2
  * as the key; InfoNCE over [q·k⁺, q·queue] / τ; the keys enter a FIFO queue after the loss. Returns
- * the weighted-kNN accuracy of the query encoder before and after.
+ * the weighted-kNN accuracy of the query encoder before training, after each epoch and at the end.
  */
-export async function runMoco(options: MocoOptions): Promise<{ knnBefore: number; knnAfter: number; history: TrainingHistory }> {
+export async function runMoco(options: MocoOptions): Promise<{ knnBefore: number; knnAfter: number; knnPerEpoch: number[]; history: TrainingHistory }> {
   const { train, test, epochs = 2, batchSize = 256, queueSize = 4096, temperature = 0.2, momentum = 0.99, learningRate = 1e-3, seed = 0, callbacks = [] } = options;
   const online = encoder(seed);
   const target = encoder(seed + 100);
   const keys = queue({ size: queueSize, dim: 64, seed });
   const optimizer = tf.train.adam(learningRate);
   const encode = (x: tf.Tensor) => online.backbone.apply(x, { training: false });
+  const perEpoch = knnEveryEpoch({ encode, train, test });
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const trainer = createTrainer({
-      ...online, optimizer, seed, callbacks,
+      ...online, optimizer, seed, callbacks: [...callbacks, perEpoch.callback],
       loss: infoNce({ temperature, inBatchNegatives: false }),
       augment: multiView(2, simclrMnistAugment()),
       negatives: keys,
       momentumEncoder: momentumEncoder({ online, target, momentum }),
     });
     const history = await trainer.fit({ data: train, sampler: instanceSampler({ size: train.size, batchSize, seed }), epochs });
-    const knnAfter = (await evaluateKnn({ encode, train, test })).accuracy;
-    return { knnBefore, knnAfter, history };
+    const knnAfter = await perEpoch.final(history);
+    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
   } finally {
     [online.backbone, online.head, target.backbone, target.head, keys, optimizer].forEach((x) => x.dispose());
   }

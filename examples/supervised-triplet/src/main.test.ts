@@ -23,5 +23,8 @@ it("trains for a few steps and reports finite losses and kNN accuracies", () => 
     expect(result[key]).toBeGreaterThan(0.1);
     expect(result[key]).toBeLessThanOrEqual(1);
   }
+  // one kNN per epoch, the last one the accuracy after training
+  expect(result.knnPerEpoch).toHaveLength(2);
+  expect((result.knnPerEpoch as unknown as number[]).at(-1)).toBe(result.knnAccuracy);
   expect(run.stderr).toMatch(/kNN accuracy, untrained encoder/);
 });

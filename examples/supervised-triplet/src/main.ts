@@ -18,6 +18,7 @@ import { tripletMargin } from "@contrastive/losses";
 import { mPerClassSampler, semiHardMiner } from "@contrastive/samplers";
 import { createTrainer, progressLogger } from "@contrastive/trainer";
 import { parseExampleArgs } from "./args.js";
+import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 const args = parseExampleArgs(
   "pnpm --filter @contrastive/example-supervised-triplet start -- [flags]",
@@ -70,6 +71,7 @@ async function knn(backbone: Backbone): Promise<number> {
 const backbone = convNet({ inputShape: [28, 28, 1], filters: [32, 64, 128], seed });
 const head = projectionHead({ inputDim: backbone.outputDim, hiddenDims: [128], outputDim: 64, seed: seed + 1 });
 const untrainedKnnAccuracy = await knn(backbone);
+const perEpoch = knnEveryEpoch({ encode: (x: tf.Tensor) => backbone.apply(x, { training: false }), train: knnTrain, test: knnTest });
 log(`kNN accuracy, untrained encoder: ${untrainedKnnAccuracy.toFixed(4)}`);
 
 const trainer = createTrainer({
@@ -81,12 +83,12 @@ const trainer = createTrainer({
   // Light augmentation: crops of 70–100 % of the digit, resized back to 28 × 28.
   augment: multiView(args.number("views"), randomResizedCrop({ size: [28, 28], scale: [0.7, 1], ratio: [0.9, 1.1] })),
   seed,
-  callbacks: [progressLogger({ every: Number(process.env.LOG_EVERY ?? 10), write: log })],
+  callbacks: [progressLogger({ every: Number(process.env.LOG_EVERY ?? 10), write: log }), perEpoch.callback],
 });
 const sampler = mPerClassSampler({ labels: train.labels, m, batchSize, seed, batchesPerEpoch: smoke ? 2 : args.number("batches-per-epoch") });
 const history = await trainer.fit({ data: train, sampler, epochs, useLabels: true });
 const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
-const knnAccuracyValue = await knn(backbone);
+const knnAccuracyValue = await perEpoch.final(history);
 
 const result = {
   backend: selection.backend,
@@ -98,6 +100,8 @@ const result = {
   finalLoss: Number((history.epochs.at(-1)?.meanLoss ?? Number.NaN).toFixed(4)),
   untrainedKnnAccuracy: Number(untrainedKnnAccuracy.toFixed(4)),
   knnAccuracy: Number(knnAccuracyValue.toFixed(4)),
+  knnPerEpoch: perEpoch.accuracies.map((a) => Number(a.toFixed(4))),
+  seed,
 };
 backbone.dispose();
 head.dispose();

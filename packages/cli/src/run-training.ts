@@ -42,6 +42,8 @@ export interface RunSummary {
   trainSeconds: number;
   finalLoss: number;
   knnAccuracy?: number;
+  /** The kNN accuracy after each epoch recorded in the run folder (with a test set). */
+  knnPerEpoch?: number[];
   untrainedKnnAccuracy?: number;
   rawPixelKnnAccuracy?: number;
   evaluatedOn?: string;
@@ -164,6 +166,7 @@ export async function runTraining(input: RunInput): Promise<RunSummary> {
     trainSeconds: Number(trainSeconds.toFixed(1)),
     finalLoss: Number((last?.meanLoss ?? Number.NaN).toFixed(4)),
     ...(last?.knnAccuracy !== undefined ? { knnAccuracy: Number(last.knnAccuracy.toFixed(4)) } : {}),
+    ...(sets ? { knnPerEpoch: epochs.filter((e) => typeof e.knnAccuracy === "number").map((e) => Number((e.knnAccuracy as number).toFixed(4))) } : {}),
     ...(baseline("untrained encoder") ? { untrainedKnnAccuracy: Number(baseline("untrained encoder")!.knnAccuracy.toFixed(4)) } : {}),
     ...(baseline("raw pixels") ? { rawPixelKnnAccuracy: Number(baseline("raw pixels")!.knnAccuracy.toFixed(4)) } : {}),
     ...(sets ? { evaluatedOn: sets.description } : {}),

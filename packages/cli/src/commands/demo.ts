@@ -58,6 +58,6 @@ weighted kNN accuracy (k 20, cosine, τ 0.1) on ${test.size} test digits:
 Weighted kNN: each test digit takes the vote of its 20 most similar training digits (cosine of the features). Raw pixels do well on
 MNIST because the digits are centred and aligned; the encoder learned from unlabelled views alone, so compare it with the untrained one.
 report: ${join(out, "report.html")}`);
-  if (values.json) console.log(JSON.stringify({ backend: summary.backend, epochs: summary.epochs, batchSize: settings.batchSize, imagesPerSecond: summary.imagesPerSecond, trainSeconds: summary.trainSeconds, finalLoss: summary.finalLoss, knnAccuracy: summary.knnAccuracy, untrainedKnnAccuracy: summary.untrainedKnnAccuracy, rawPixelKnnAccuracy: summary.rawPixelKnnAccuracy, encoder: join(out, "encoder"), report: join(out, "report.html") }));
+  if (values.json) console.log(JSON.stringify({ backend: summary.backend, epochs: summary.epochs, batchSize: settings.batchSize, imagesPerSecond: summary.imagesPerSecond, trainSeconds: summary.trainSeconds, finalLoss: summary.finalLoss, knnAccuracy: summary.knnAccuracy, knnPerEpoch: summary.knnPerEpoch, seed: settings.seed, untrainedKnnAccuracy: summary.untrainedKnnAccuracy, rawPixelKnnAccuracy: summary.rawPixelKnnAccuracy, encoder: join(out, "encoder"), report: join(out, "report.html") }));
   return 0;
 }
