@@ -2,12 +2,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import type { Callback, DataSource } from "@contrastive/core";
-import { evaluateKnn } from "@contrastive/eval";
+import { evaluateKnn, knnMonitor } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
 import { infoNce } from "@contrastive/losses";
 import { instanceSampler, memoryBank } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer } from "@contrastive/trainer";
-import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 /** The recipe of InstDisc (Wu et al. 2018) at MNIST scale. */
 export interface InstDiscOptions {
@@ -38,20 +37,21 @@ export async function runInstDisc(options: InstDiscOptions): Promise<{ knnBefore
   const backbone = convNet({ inputShape: [28, 28, 1], seed });
   const head = projectionHead({ inputDim: backbone.outputDim, hiddenDims: [], outputDim: 128, seed: seed + 1 });
   const encode = (x: tf.Tensor) => backbone.apply(x, { training: false });
-  const perEpoch = knnEveryEpoch({ encode, train, test });
+  const perEpoch = knnMonitor({ encode, train, test, log: false }); // weighted kNN after every epoch
   const bank = memoryBank({ size: train.size, dim: 128, momentum: bankMomentum, negativesPerBatch: negatives, seed });
   const optimizer = tf.train.adam(learningRate);
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const trainer = createTrainer({
-      backbone, head, optimizer, seed, callbacks: [...callbacks, perEpoch.callback],
+      backbone, head, optimizer, seed, callbacks: [...callbacks, perEpoch],
       loss: infoNce({ temperature, inBatchNegatives: false }),
       augment: multiView(1, simclrMnistAugment()),
       negatives: bank,
     });
     const history = await trainer.fit({ data: train, sampler: instanceSampler({ size: train.size, batchSize, seed }), epochs });
-    const knnAfter = await perEpoch.final(history);
-    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
+    const knnPerEpoch = perEpoch.history.map((entry) => entry.accuracy);
+    const knnAfter = knnPerEpoch.length === history.epochs.length ? (knnPerEpoch.at(-1) as number) : (await evaluateKnn({ encode, train, test })).accuracy; // stopped within an epoch: measure now
+    return { knnBefore, knnAfter, knnPerEpoch, history };
   } finally {
     [backbone, head, bank, optimizer].forEach((x) => x.dispose());
   }

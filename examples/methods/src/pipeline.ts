@@ -1,9 +1,8 @@
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import type { Callback, DataSource } from "@contrastive/core";
-import { evaluateKnn } from "@contrastive/eval";
+import { evaluateKnn, knnMonitor } from "@contrastive/eval";
 import { instanceSampler } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer } from "@contrastive/trainer";
-import { knnEveryEpoch } from "./knn-every-epoch.js";
 import { type MethodName, recipes } from "./recipes.js";
 
 /** Options of {@link runMethod}. */
@@ -27,14 +26,15 @@ export async function runMethod(options: MethodOptions): Promise<{ knnBefore: nu
   const sampler = instanceSampler({ size: train.size, batchSize, seed });
   const recipe = recipes[method](seed, epochs * sampler.batchesPerEpoch());
   const encode = (x: Parameters<typeof recipe.backbone.apply>[0]) => recipe.backbone.apply(x, { training: false });
-  const perEpoch = knnEveryEpoch({ encode, train, test });
+  const perEpoch = knnMonitor({ encode, train, test, log: false }); // weighted kNN after every epoch
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const { owned: _owned, useLabels = false, ...components } = recipe;
-    const trainer = createTrainer({ ...components, seed, callbacks: [...callbacks, perEpoch.callback], augment: multiView(2, simclrMnistAugment()) });
+    const trainer = createTrainer({ ...components, seed, callbacks: [...callbacks, perEpoch], augment: multiView(2, simclrMnistAugment()) });
     const history = await trainer.fit({ data: train, sampler, epochs, useLabels });
-    const knnAfter = await perEpoch.final(history);
-    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
+    const knnPerEpoch = perEpoch.history.map((entry) => entry.accuracy);
+    const knnAfter = knnPerEpoch.length === history.epochs.length ? (knnPerEpoch.at(-1) as number) : (await evaluateKnn({ encode, train, test })).accuracy; // stopped within an epoch: measure now
+    return { knnBefore, knnAfter, knnPerEpoch, history };
   } finally {
     recipe.owned.forEach((x) => x.dispose());
   }

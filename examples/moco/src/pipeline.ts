@@ -2,12 +2,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import type { Callback, DataSource } from "@contrastive/core";
-import { evaluateKnn } from "@contrastive/eval";
+import { evaluateKnn, knnMonitor } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
 import { infoNce } from "@contrastive/losses";
 import { instanceSampler, queue } from "@contrastive/samplers";
 import { type TrainingHistory, createTrainer, momentumEncoder } from "@contrastive/trainer";
-import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 /** The recipe of MoCo (He et al. 2020; v2's MLP head) at MNIST scale. */
 export interface MocoOptions {
@@ -43,19 +42,20 @@ export async function runMoco(options: MocoOptions): Promise<{ knnBefore: number
   const keys = queue({ size: queueSize, dim: 64, seed });
   const optimizer = tf.train.adam(learningRate);
   const encode = (x: tf.Tensor) => online.backbone.apply(x, { training: false });
-  const perEpoch = knnEveryEpoch({ encode, train, test });
+  const perEpoch = knnMonitor({ encode, train, test, log: false }); // weighted kNN after every epoch
   try {
     const knnBefore = (await evaluateKnn({ encode, train, test })).accuracy;
     const trainer = createTrainer({
-      ...online, optimizer, seed, callbacks: [...callbacks, perEpoch.callback],
+      ...online, optimizer, seed, callbacks: [...callbacks, perEpoch],
       loss: infoNce({ temperature, inBatchNegatives: false }),
       augment: multiView(2, simclrMnistAugment()),
       negatives: keys,
       momentumEncoder: momentumEncoder({ online, target, momentum }),
     });
     const history = await trainer.fit({ data: train, sampler: instanceSampler({ size: train.size, batchSize, seed }), epochs });
-    const knnAfter = await perEpoch.final(history);
-    return { knnBefore, knnAfter, knnPerEpoch: perEpoch.accuracies, history };
+    const knnPerEpoch = perEpoch.history.map((entry) => entry.accuracy);
+    const knnAfter = knnPerEpoch.length === history.epochs.length ? (knnPerEpoch.at(-1) as number) : (await evaluateKnn({ encode, train, test })).accuracy; // stopped within an epoch: measure now
+    return { knnBefore, knnAfter, knnPerEpoch, history };
   } finally {
     [online.backbone, online.head, target.backbone, target.head, keys, optimizer].forEach((x) => x.dispose());
   }

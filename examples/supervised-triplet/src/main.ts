@@ -12,13 +12,12 @@ import { convNet } from "@contrastive/backbones";
 import { type BackendPreference, type Backbone, type DataSource, selectBackend } from "@contrastive/core";
 import { subset } from "@contrastive/data";
 import { mnistDigits } from "@contrastive/data/mnist";
-import { extractFeatures, knnAccuracy } from "@contrastive/eval";
+import { extractFeatures, knnAccuracy, knnMonitor } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
 import { tripletMargin } from "@contrastive/losses";
 import { mPerClassSampler, semiHardMiner } from "@contrastive/samplers";
 import { createTrainer, progressLogger } from "@contrastive/trainer";
 import { parseExampleArgs } from "./args.js";
-import { knnEveryEpoch } from "./knn-every-epoch.js";
 
 const args = parseExampleArgs(
   "pnpm --filter @contrastive/example-supervised-triplet start -- [flags]",
@@ -71,7 +70,8 @@ async function knn(backbone: Backbone): Promise<number> {
 const backbone = convNet({ inputShape: [28, 28, 1], filters: [32, 64, 128], seed });
 const head = projectionHead({ inputDim: backbone.outputDim, hiddenDims: [128], outputDim: 64, seed: seed + 1 });
 const untrainedKnnAccuracy = await knn(backbone);
-const perEpoch = knnEveryEpoch({ encode: (x: tf.Tensor) => backbone.apply(x, { training: false }), train: knnTrain, test: knnTest });
+const encode = (x: tf.Tensor) => backbone.apply(x, { training: false });
+const perEpoch = knnMonitor({ encode, train: knnTrain, test: knnTest, log: false }); // weighted kNN after every epoch
 log(`kNN accuracy, untrained encoder: ${untrainedKnnAccuracy.toFixed(4)}`);
 
 const trainer = createTrainer({
@@ -83,12 +83,13 @@ const trainer = createTrainer({
   // Light augmentation: crops of 70–100 % of the digit, resized back to 28 × 28.
   augment: multiView(args.number("views"), randomResizedCrop({ size: [28, 28], scale: [0.7, 1], ratio: [0.9, 1.1] })),
   seed,
-  callbacks: [progressLogger({ every: Number(process.env.LOG_EVERY ?? 10), write: log }), perEpoch.callback],
+  callbacks: [progressLogger({ every: Number(process.env.LOG_EVERY ?? 10), write: log }), perEpoch],
 });
 const sampler = mPerClassSampler({ labels: train.labels, m, batchSize, seed, batchesPerEpoch: smoke ? 2 : args.number("batches-per-epoch") });
 const history = await trainer.fit({ data: train, sampler, epochs, useLabels: true });
 const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
-const knnAccuracyValue = await perEpoch.final(history);
+const knnPerEpoch = perEpoch.history.map((entry) => entry.accuracy);
+const knnAccuracyValue = knnPerEpoch.length === history.epochs.length ? (knnPerEpoch.at(-1) as number) : await knn(backbone); // stopped within an epoch: measure now
 
 const result = {
   backend: selection.backend,
@@ -100,7 +101,7 @@ const result = {
   finalLoss: Number((history.epochs.at(-1)?.meanLoss ?? Number.NaN).toFixed(4)),
   untrainedKnnAccuracy: Number(untrainedKnnAccuracy.toFixed(4)),
   knnAccuracy: Number(knnAccuracyValue.toFixed(4)),
-  knnPerEpoch: perEpoch.accuracies.map((a) => Number(a.toFixed(4))),
+  knnPerEpoch: knnPerEpoch.map((a) => Number(a.toFixed(4))),
   seed,
 };
 backbone.dispose();
