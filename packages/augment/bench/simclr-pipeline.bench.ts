@@ -63,10 +63,15 @@ async function sharpRate(config: Config, pipelines: number): Promise<number> {
   };
   for (let k = 0; k < 20; k++) await image.augmentImage(files[k]!, view, createRng(k)); // warm up
   const start = performance.now();
+  const loop = performance.eventLoopUtilization();
   end = start + SECONDS * 1000;
   await Promise.all(Array.from({ length: pipelines }, (_, id) => worker(id)));
+  mainThreadBusy[config][pipelines - 1] = performance.eventLoopUtilization(loop).utilization;
   return done / ((performance.now() - start) / 1000);
 }
+
+/** The share of the run's wall time the main thread (JS: plans, colour, float conversion) was busy, per config and pipeline count. */
+const mainThreadBusy = { simclr: [0, 0], light: [0, 0], pair: [0, 0] } as Record<Config, [number, number]>;
 
 async function timeEach(label: string, run: (k: number) => Promise<unknown> | unknown, n = 100): Promise<[string, number]> {
   for (let k = 0; k < 10; k++) await run(k);
@@ -103,6 +108,7 @@ for (const config of Object.keys(configs) as Config[]) {
   const columns = theirs === undefined ? "" : `${theirs[0].toFixed(0).padStart(8)} / ${theirs[1].toFixed(0).padEnd(18)} ${(one / theirs[0]).toFixed(2)}× / ${(two / theirs[1]).toFixed(2)}×`;
   console.log(`${names[config].padEnd(34)} ${one.toFixed(0).padStart(5)} / ${two.toFixed(0).padEnd(10)} ${columns}`);
 }
+console.log(`main thread busy (JS: plans, colour, bytes → float32) at 1 / 2 pipelines: ${(Object.keys(configs) as Config[]).map((c) => `${names[c]} ${(100 * mainThreadBusy[c][0]).toFixed(0)} % / ${(100 * mainThreadBusy[c][1]).toFixed(0)} %`).join(" · ")} (near 100 % at 2 pipelines: the JS thread, not libvips, bounds the scaling)`);
 if (torch !== undefined) console.log(`(torchvision ${torch.torchvision} + PIL, torch.set_num_threads(1) per process; ratio = sharp ÷ torchvision images/s, higher is better)`);
 else console.log(`torchvision: not run (${torchSkipped})`);
 
@@ -132,4 +138,4 @@ if (parts.length > 0) console.log("per image, 1 pipeline: " + parts.map(([label,
 console.log(`load average after: ${load()}`);
 rmSync(folder, { recursive: true, force: true });
 const ratios = torch === undefined ? null : Object.fromEntries((Object.keys(configs) as Config[]).map((c) => [c, [ours[c][0] / torch[c][0], ours[c][1] / torch[c][1]]]));
-console.log(JSON.stringify({ bench: "augment", pipelines: [1, 2], sharp: ours, torchvision: torch ?? null, ratios, torchSkipped: torch === undefined ? torchSkipped : undefined, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ bench: "augment", pipelines: [1, 2], sharp: ours, torchvision: torch ?? null, ratios, mainThreadBusy, torchSkipped: torch === undefined ? torchSkipped : undefined, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
