@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,31 @@ import { exportTorchModules, importTorchModules } from "./torch-modules-file.js"
 import { toTorchStateDict } from "./torch-weights.js";
 
 const run = promisify(execFile);
+
+/** The ranks' stderr that torchrun wrote under `logDir` (it is not on the launcher's own stderr). */
+async function rankErrors(logDir: string): Promise<string> {
+  const files = (await readdir(logDir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith("stderr.log"));
+  const texts = await Promise.all(files.map(async (f) => `${f}:\n${(await readFile(join(logDir, f), "utf8")).trim().split("\n").slice(-15).join("\n")}`));
+  return texts.join("\n");
+}
+
+/**
+ * One torchrun launch; a launch whose process group fails to form or aborts (gloo's rendezvous on a
+ * loaded machine) is tried once more, with the first failure's rank output printed. A wrong result
+ * fails the assertions below, not this.
+ */
+async function launchTorchrun(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, logDir: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const logs = `${logDir}-attempt-${attempt}`;
+    try {
+      return (await run(torchrun, ["--log_dir", logs, ...args], options)).stdout;
+    } catch (error) {
+      const detail = `${(error as Error).message.split("\n")[0]}\n${await rankErrors(logs)}`;
+      if (attempt === 2) throw new Error(`torchrun failed twice; the second time:\n${detail}`);
+      console.warn(`torchrun failed (retrying once):\n${detail}`);
+    }
+  }
+}
 const python = "/usr/bin/python3";
 const torchrun = "/usr/bin/torchrun";
 /** stdout to the console, stderr to torchrun's log files: explicit because torch 1.13's parsing of the default "0" fails on Python 3.11. */
@@ -66,7 +91,7 @@ describe.skipIf(!hasTorch)("scale-out: JS → PyTorch DDP (gloo, CPU) → JS", (
 
       const losses: number[][] = [];
       for (const processes of [1, 2]) {
-        const { stdout } = await run(torchrun, ["--standalone", "--nproc_per_node", String(processes), ...torchrunStreams, "train_ddp.py", "--init", init, "--images", imagesFile, "--batch-size", "8", "--steps", String(c.steps), "--backend", "gloo", "--dtype", c.dtype, "--out", join(dir, `trained-${processes}.safetensors`), "--features-images", imagesFile, "--features-out", join(dir, `features-${processes}.safetensors`)], { cwd: scaleOut, env: { ...process.env, OMP_NUM_THREADS: "1", PYTHONDONTWRITEBYTECODE: "1" } });
+        const stdout = await launchTorchrun(["--standalone", "--nproc_per_node", String(processes), ...torchrunStreams, "train_ddp.py", "--init", init, "--images", imagesFile, "--batch-size", "8", "--steps", String(c.steps), "--backend", "gloo", "--dtype", c.dtype, "--out", join(dir, `trained-${processes}.safetensors`), "--features-images", imagesFile, "--features-out", join(dir, `features-${processes}.safetensors`)], { cwd: scaleOut, env: { ...process.env, OMP_NUM_THREADS: "1", PYTHONDONTWRITEBYTECODE: "1" } }, join(dir, `logs-${processes}`));
         const lines = stdout.split("\n").flatMap((line) => /\{.*\}$/.exec(line) ?? []).map((json) => JSON.parse(json) as { step: number; loss: number; world: number });
         expect(lines.map((l) => [l.step, l.world])).toEqual(Array.from({ length: c.steps }, (_, step) => [step, processes]));
         losses.push(lines.map((l) => l.loss));
