@@ -92,7 +92,17 @@ function torchPresent(): string | undefined {
 }
 
 const mean = (values: number[]) => (values.length === 0 ? Number.NaN : values.reduce((s, v) => s + v, 0) / values.length);
-const meanPerEpoch = (runs: RunResult[], epochs: number) => Array.from({ length: epochs }, (_, e) => mean(runs.map((r) => r.knnPerEpoch[e]).filter((v): v is number => v !== undefined)));
+const atEpoch = (runs: RunResult[], e: number) => runs.map((r) => r.knnPerEpoch[e]).filter((v): v is number => v !== undefined);
+const meanPerEpoch = (runs: RunResult[], epochs: number) => Array.from({ length: epochs }, (_, e) => mean(atEpoch(runs, e)));
+/** Sample variance (n − 1) of the values; NaN below two. */
+const variance = (values: number[]) => (values.length < 2 ? Number.NaN : values.reduce((s, v) => s + (v - mean(values)) ** 2, 0) / (values.length - 1));
+/** Standard error in points of the difference of two independent means (the seeds are not paired: the
+ * random streams differ), per epoch: √(s²_ours / n_ours + s²_PyTorch / n_PyTorch). NaN with one seed. */
+const standardErrorPerEpoch = (ours: RunResult[], torch: RunResult[], epochs: number) =>
+  Array.from({ length: epochs }, (_, e) => {
+    const [a, b] = [atEpoch(ours, e), atEpoch(torch, e)];
+    return 100 * Math.sqrt(variance(a) / a.length + variance(b) / b.length);
+  });
 const list = (text: string | undefined) => text?.split(",").map((s) => s.trim()).filter(Boolean);
 const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "—");
 
@@ -154,15 +164,17 @@ for (const method of all.filter((m) => chosenNames.includes(m.name))) {
   const oursMean = meanPerEpoch(ours, epochs);
   const torchMean = meanPerEpoch(torch, epochs);
   const difference = oursMean.map((v, e) => (v - (torchMean[e] as number)) * 100);
+  const standardError = standardErrorPerEpoch(ours, torch, epochs);
   const judged = method.judgedAt(epochs);
   const within = torchVersion !== undefined && failures.length === 0 && judged.every((e) => Math.abs(difference[e - 1] as number) <= method.target);
   allWithin &&= within;
   console.log(`\n${method.name}: weighted-kNN accuracy (k 20, τ 0.1), mean of seeds ${seeds.join(", ")}; target |ours − PyTorch| ≤ ${method.target} point${method.target === 1 ? "" : "s"} at epoch${judged.length === 1 ? "" : "s"} ${judged.join(", ")}`);
-  console.log("  epoch   ours    PyTorch   ours − PyTorch (points)   per seed: ours / PyTorch");
+  console.log("  epoch   ours    PyTorch   ours − PyTorch, points (± its standard error)   per seed: ours / PyTorch");
   oursMean.forEach((v, e) => {
     const perSeed = seeds.map((_, s) => `${fixed(ours[s]?.knnPerEpoch[e] ?? Number.NaN)}/${fixed(torch[s]?.knnPerEpoch[e] ?? Number.NaN)}`).join("  ");
     const mark = judged.includes(e + 1) ? (Math.abs(difference[e] as number) <= method.target ? " ✓" : " ✗") : "  ";
-    console.log(`  ${String(e + 1).padStart(5)}   ${fixed(v)}   ${fixed(torchMean[e] as number)}     ${fixed(difference[e] as number, 1).padStart(6)}${mark}                ${perSeed}`);
+    const error = Number.isFinite(standardError[e]) ? ` ± ${fixed(standardError[e] as number, 1)}` : "";
+    console.log(`  ${String(e + 1).padStart(5)}   ${fixed(v)}   ${fixed(torchMean[e] as number)}     ${(fixed(difference[e] as number, 1) + error).padStart(12)}${mark}                          ${perSeed}`);
   });
   const untrained = [mean(ours.map((r) => r.untrainedKnnAccuracy ?? Number.NaN)), mean(torch.map((r) => r.untrainedKnnAccuracy ?? Number.NaN))];
   console.log(`  untrained encoder: ours ${fixed(untrained[0] as number)}, PyTorch ${fixed(untrained[1] as number)}; ${within ? "within the target" : torchVersion ? "NOT within the target" : "not compared (no PyTorch)"}`);
@@ -171,7 +183,7 @@ for (const method of all.filter((m) => chosenNames.includes(m.name))) {
     method: method.name, epochs, seeds, target: method.target, judgedAt: judged, within,
     ours: { knnPerEpoch: oursMean, perSeed: ours.map((r) => r.knnPerEpoch), untrainedKnnAccuracy: untrained[0], seconds: ours.map((r) => r.seconds) },
     pytorch: { knnPerEpoch: torchMean, perSeed: torch.map((r) => r.knnPerEpoch), untrainedKnnAccuracy: untrained[1], seconds: torch.map((r) => r.seconds) },
-    differencePoints: difference, failures,
+    differencePoints: difference, standardErrorPoints: standardError, failures,
   });
 }
 console.log(JSON.stringify({ torch: torchVersion ?? null, seeds, allWithin, methods: report }));

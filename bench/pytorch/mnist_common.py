@@ -163,6 +163,14 @@ def mlp_head(dims):
     return nn.Sequential(*layers, nn.Linear(dims[-2], dims[-1]))
 
 
+def ntxent(z1, z2, t=0.5):
+    """NT-Xent (Chen et al. 2020) over the 2N rows of two views: cross-entropy of each row's partner among the other 2N − 1 rows."""
+    z = F.normalize(torch.cat([z1, z2]), dim=1); n = z1.shape[0]
+    s = z @ z.T / t; s.fill_diagonal_(-1e9)
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(s, target)
+
+
 def adam(params, lr=1e-3):
     """tf.train.adam(lr) as our recipes build it: ε is the backend's epsilon, 1e-7 (torch's default is 1e-8)."""
     return torch.optim.Adam(params, lr=lr, eps=1e-7)
@@ -172,9 +180,11 @@ def adam(params, lr=1e-3):
 
 @torch.no_grad()
 def features(enc, x):
-    """The encoder's features in inference mode (BN running averages), 1,000 at a time."""
+    """The encoder's features in inference mode (BN running averages), 1,000 at a time, as float32
+    (the input is cast to the encoder's dtype: float64 in a --replay --dtype float64 run)."""
     was = enc.training; enc.eval()
-    out = torch.cat([enc(x[i:i + 1000]) for i in range(0, x.shape[0], 1000)])
+    dtype = next(enc.parameters()).dtype
+    out = torch.cat([enc(x[i:i + 1000].to(dtype)).float() for i in range(0, x.shape[0], 1000)])
     enc.train(was); return out
 
 

@@ -19,18 +19,59 @@ over 2N, as our trainer); batch 256 (last partial batch dropped); weighted kNN (
   std = sqrt(var_unbiased + 1e-4); Adam 1e-3 (eps 1e-7).
 - supcon: SupCon (Khosla et al. 2020) over the 2N rows with the digits' labels, tau 0.1, the anchor
   left out of its denominator, mean over anchors with a loss > 0 (pytorch-metric-learning's reducer); Adam 1e-3 (eps 1e-7).
-"""
-import copy, math, random
-import torch, torch.nn as nn, torch.nn.functional as F
-from mnist_common import Report, adam, conv_net, epochs_of, load_mnist, mlp_head, parse_args, simclr_mnist_views
+- simclr (with --replay only; the demo's own script is torch_simclr_mnist.py): NT-Xent tau 0.5, Adam 1e-3 (eps 1e-7).
 
-METHODS = ["simsiam", "byol", "barlow-twins", "vicreg", "supcon"]
-a = parse_args(__doc__.split("\n")[0], lambda p: p.add_argument("--method", choices=METHODS, required=True))
+--replay DIR (what `pnpm bench:lockstep` runs): train in lockstep with ours on what bench/lockstep.ts
+recorded in DIR: the initial weights (init.safetensors, modules rebuilt by scale-out/models.py from its
+metadata), every step's two views (views.f32) and labels (labels.i32), instead of drawing our own; the
+closing JSON line then also holds stepLosses.
+"""
+import copy, json, math, os, random, sys
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+from mnist_common import Report, adam, conv_net, epochs_of, load_mnist, mlp_head, ntxent, parse_args, simclr_mnist_views
+
+METHODS = ["simsiam", "byol", "barlow-twins", "vicreg", "supcon", "simclr"]
+
+
+def add_flags(p):
+    p.add_argument("--method", choices=METHODS, required=True)
+    p.add_argument("--replay", metavar="DIR", help="train on the initial weights, views and labels that bench/lockstep.ts recorded in DIR")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="with --replay: float64 trains the same recorded run in double precision (the reference without float32 rounding)")
+
+
+a = parse_args(__doc__.split("\n")[0], add_flags)
+if a.dtype != "float32" and not a.replay:
+    raise SystemExit("torch_methods_mnist: --dtype float64 is for --replay")
+if a.method == "simclr" and not a.replay:
+    raise SystemExit("torch_methods_mnist: --method simclr is for --replay; the demo's own script is torch_simclr_mnist.py")
 tr_x, tr_y, te_x, te_y = data = load_mnist(a.data, a.train_per_class)
 bs = 256; size = tr_x.shape[0]; steps = size // bs; total_steps = a.epochs * steps
-online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64]))
+if a.replay:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scale-out"))
+    from models import from_metadata
+    from safetensors_io import load_file
+    with open(os.path.join(a.replay, "manifest.json")) as f: manifest = json.load(f)
+    if (manifest["method"], manifest["epochs"], manifest["batchSize"], manifest["stepsPerEpoch"]) != (a.method, a.epochs, bs, steps):
+        raise SystemExit(f"torch_methods_mnist --replay: {a.replay} holds {manifest}; expected method {a.method}, {a.epochs} epochs of {steps} steps of {bs}")
+    tensors, metadata = load_file(os.path.join(a.replay, "init.safetensors"))
+
+    def loaded(key):
+        module = from_metadata(metadata[f"contrastive.{key}"])
+        module.load_state_dict({k[len(key) + 1:]: v for k, v in tensors.items() if k.startswith(key + ".")}, strict=True)
+        return module
+
+    online = nn.Sequential(loaded("backbone"), loaded("head"))
+    predictor = loaded("predictor") if "contrastive.predictor" in metadata else None
+    recorded_views = np.memmap(os.path.join(a.replay, "views.f32"), dtype=np.float32, mode="r", shape=(total_steps, 2, bs, 28, 28, 1))
+    recorded_labels = np.fromfile(os.path.join(a.replay, "labels.i32"), dtype=np.int32).reshape(total_steps, bs)
+else:
+    online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64]))
+    predictor = mlp_head([64, 32, 64]) if a.method in ("simsiam", "byol") else None
+dtype = getattr(torch, a.dtype)
+online = online.to(dtype)
+if predictor is not None: predictor = predictor.to(dtype)
 enc = online[0]
-predictor = mlp_head([64, 32, 64]) if a.method in ("simsiam", "byol") else None
 params = list(online.parameters()) + (list(predictor.parameters()) if predictor else [])
 if a.method == "simsiam":
     opt = torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=1e-4)
@@ -76,7 +117,8 @@ def supcon(z1, z2, labels, t=0.1):
 
 
 crops = random.Random(a.seed)
-report = Report(a, a.method, data, enc)
+step_losses = []
+report = Report(a, a.method, data, enc, **({"replay": a.replay, "dtype": a.dtype, "stepLosses": step_losses} if a.replay else {}))
 perm = None
 state = {"t": 0}
 
@@ -84,9 +126,14 @@ state = {"t": 0}
 def step(ep, i):
     global perm
     if i == 0: perm = torch.randperm(size)
-    idx = perm[i * bs:(i + 1) * bs]
-    x, y = tr_x[idx], tr_y[idx]
-    v1, v2 = simclr_mnist_views(x, crops), simclr_mnist_views(x, crops)
+    if a.replay:
+        t = state["t"]  # NHWC float32 as ours wrote them
+        v1, v2 = torch.from_numpy(np.array(recorded_views[t])).permute(0, 1, 4, 2, 3).to(dtype).unbind(0)
+        y = torch.from_numpy(recorded_labels[t].astype(np.int64))
+    else:
+        idx = perm[i * bs:(i + 1) * bs]
+        x, y = tr_x[idx], tr_y[idx]
+        v1, v2 = simclr_mnist_views(x, crops), simclr_mnist_views(x, crops)
     z1, z2 = online(torch.cat([v1, v2])).chunk(2)
     if a.method == "simsiam":
         p1, p2 = predictor(torch.cat([z1, z2])).chunk(2)
@@ -99,10 +146,13 @@ def step(ep, i):
         loss = barlow(z1, z2)
     elif a.method == "vicreg":
         loss = vicreg(z1, z2)
+    elif a.method == "simclr":
+        loss = ntxent(z1, z2)
     else:
         loss = supcon(z1, z2, y)
     opt.zero_grad(); loss.backward(); opt.step()
     state["t"] += 1
+    step_losses.append(loss.item())
     if target is not None:
         m = 1 - (1 - 0.99) * (math.cos(math.pi * min(state["t"], total_steps) / total_steps) + 1) / 2
         with torch.no_grad():
