@@ -5,12 +5,14 @@
  * anything systematic separates our training from PyTorch's once the random streams are taken away,
  * which `pnpm bench:quality` (independent random streams, seed noise of 1–4 points) cannot.
  *
- *   pnpm bench:lockstep [--method simclr|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--keep DIR]
+ *   pnpm bench:lockstep [--method simclr|moco|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--keep DIR]
  *
  * Ours: the recipe of examples/methods (src/recipes.ts); `simclr` is the demo's recipe (`contrastive
- * demo`: convNet → projectionHead [128] → 64, NT-Xent τ 0.5, Adam 1e-3), batch 256, wasm (cpu without
- * it). It writes the initial weights (exportTorchModules: PyTorch names and layouts), every step's two
- * views (float32, NHWC) and labels into a folder; bench/pytorch/torch_methods_mnist.py --replay DIR
+ * demo`: convNet → projectionHead [128] → 64, NT-Xent τ 0.5, Adam 1e-3); `moco` is examples/moco's
+ * (momentum encoder m 0.99, a queue of 4,096 keys, InfoNCE τ 0.2). Batch 256, wasm (cpu without it).
+ * It writes the initial weights (exportTorchModules: PyTorch names and layouts), MoCo's initial queue,
+ * every step's two views (float32, NHWC) and labels into a folder; bench/pytorch/torch_methods_mnist.py
+ * (torch_moco_mnist.py for moco) --replay DIR
  * rebuilds the same modules (scale-out/models.py), loads the weights and trains on those views with the
  * method's loss and optimizer, once in float32 and once in float64. float32 rounding alone makes two
  * runs drift apart (Adam's first steps turn tiny gradient differences into whole learning-rate steps),
@@ -28,24 +30,24 @@ import { parseArgs } from "node:util";
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import { exportTorchModules } from "@contrastive/backbones/node";
-import { type Augmentation, type Sampler, selectBackend } from "@contrastive/core";
+import { type Augmentation, type NegativeBank, type Sampler, selectBackend } from "@contrastive/core";
 import { mnistDigits } from "@contrastive/data/mnist";
 import { evaluateKnn, knnMonitor } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
-import { ntXent } from "@contrastive/losses";
-import { instanceSampler } from "@contrastive/samplers";
-import { createTrainer } from "@contrastive/trainer";
+import { infoNce, ntXent } from "@contrastive/losses";
+import { instanceSampler, queue } from "@contrastive/samplers";
+import { type MomentumEncoder, createTrainer, momentumEncoder } from "@contrastive/trainer";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Recipe, recipes } from "../examples/methods/src/recipes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const PYTHON = "/usr/bin/python3";
-const METHODS = ["simclr", ...Object.keys(recipes)] as const;
+const METHODS = ["simclr", "moco", ...Object.keys(recipes)] as const;
 const BATCH = 256;
 
-const { values } = parseArgs({ options: { method: { type: "string", default: "simclr" }, epochs: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, keep: { type: "string" }, help: { type: "boolean" } } });
+const { values } = parseArgs({ options: { method: { type: "string", default: "simclr" }, epochs: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, keep: { type: "string" }, "record-only": { type: "boolean" }, help: { type: "boolean" } } });
 if (values.help) {
-  console.log("usage: pnpm bench:lockstep [--method simclr|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--keep DIR]");
+  console.log("usage: pnpm bench:lockstep [--method simclr|moco|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--keep DIR [--record-only]]");
   process.exit(0);
 }
 const method = values.method as string;
@@ -54,18 +56,39 @@ if (!(METHODS as readonly string[]).includes(method) || !Number.isInteger(epochs
   console.error(`bench:lockstep: --method must be one of ${METHODS.join(", ")}, --epochs an integer ≥ 1 and --seed an integer ≥ 0; got --method ${method} --epochs ${values.epochs} --seed ${values.seed}`);
   process.exit(2);
 }
+if (values["record-only"] && values.keep === undefined) {
+  console.error("bench:lockstep: --record-only needs --keep DIR (the folder to record into)");
+  process.exit(2);
+}
 const probe = spawnSync(PYTHON, ["-c", "import torch, numpy; print(torch.__version__)"], { encoding: "utf8" });
 if (probe.status !== 0) {
   console.error(`bench:lockstep needs PyTorch: ${PYTHON} cannot import torch and numpy. Install: apt-get install -y python3-torch python3-torchvision libopenblas0-pthread`);
   process.exit(2);
 }
 
-/** The demo's recipe (`contrastive demo`), as packages/cli/src/components.ts builds it. */
-function simclr(seedValue: number): Recipe {
+/** A recipe of examples/methods, or one with a negative bank and a momentum encoder (MoCo). */
+type LockstepRecipe = Recipe & { negatives?: NegativeBank; momentumEncoder?: MomentumEncoder };
+
+const encoder = (seedValue: number) => {
   const backbone = convNet({ inputShape: [28, 28, 1], seed: seedValue });
-  const head = projectionHead({ inputDim: backbone.outputDim, hiddenDims: [backbone.outputDim], outputDim: 64, seed: seedValue + 1 });
+  return { backbone, head: projectionHead({ inputDim: backbone.outputDim, hiddenDims: [backbone.outputDim], outputDim: 64, seed: seedValue + 1 }) };
+};
+
+/** The demo's recipe (`contrastive demo`), as packages/cli/src/components.ts builds it. */
+function simclr(seedValue: number): LockstepRecipe {
+  const { backbone, head } = encoder(seedValue);
   const optimizer = tf.train.adam(1e-3);
   return { backbone, head, loss: ntXent({ temperature: 0.5 }), optimizer, owned: [backbone, head, optimizer] };
+}
+
+/** examples/moco's recipe (src/pipeline.ts). */
+function moco(seedValue: number): LockstepRecipe {
+  const online = encoder(seedValue);
+  const target = encoder(seedValue + 100);
+  const keys = queue({ size: 4096, dim: 64, seed: seedValue });
+  const optimizer = tf.train.adam(1e-3);
+  const owned = [online.backbone, online.head, target.backbone, target.head, keys, optimizer];
+  return { ...online, loss: infoNce({ temperature: 0.2, inBatchNegatives: false }), optimizer, negatives: keys, momentumEncoder: momentumEncoder({ online, target, momentum: 0.99 }), owned };
 }
 
 const { backend } = await selectBackend("auto");
@@ -75,11 +98,13 @@ const folder = values.keep ?? mkdtempSync(join(tmpdir(), "bench-lockstep-"));
 mkdirSync(folder, { recursive: true });
 const sampler = instanceSampler({ size: train.size, batchSize: BATCH, seed });
 const totalSteps = epochs * sampler.batchesPerEpoch();
-const recipe = method === "simclr" ? simclr(seed) : recipes[method as keyof typeof recipes](seed, totalSteps);
+const recipe: LockstepRecipe = method === "simclr" ? simclr(seed) : method === "moco" ? moco(seed) : recipes[method as keyof typeof recipes](seed, totalSteps);
 
 try {
   // the initial weights, with PyTorch's names and layouts, and each module's architecture
   await exportTorchModules(join(folder, "init.safetensors"), { backbone: recipe.backbone, head: recipe.head, ...(recipe.predictor ? { predictor: recipe.predictor } : {}) });
+  const initialQueue = recipe.negatives?.state();
+  if (initialQueue) writeFileSync(join(folder, "queue.f32"), new Uint8Array(initialQueue.values.buffer, initialQueue.values.byteOffset, initialQueue.values.byteLength));
 
   // every step's views and labels, in the order the trainer uses them
   const viewsFile = openSync(join(folder, "views.f32"), "w");
@@ -117,8 +142,13 @@ try {
   const labelFile = new Int32Array(totalSteps * BATCH);
   labelRows.slice(0, totalSteps).forEach((row, i) => labelFile.set(row, i * BATCH));
   writeFileSync(join(folder, "labels.i32"), new Uint8Array(labelFile.buffer));
-  writeFileSync(join(folder, "manifest.json"), JSON.stringify({ method, epochs, seed, batchSize: BATCH, stepsPerEpoch: sampler.batchesPerEpoch(), viewShape: [28, 28, 1], views: 2, layout: "views.f32: [steps, 2, batch, 28, 28, 1] float32 little-endian; labels.i32: [steps, batch]" }));
+  writeFileSync(join(folder, "manifest.json"), JSON.stringify({ method, epochs, seed, batchSize: BATCH, stepsPerEpoch: sampler.batchesPerEpoch(), viewShape: [28, 28, 1], views: 2, ...(initialQueue ? { queueShape: initialQueue.shape } : {}), layout: "views.f32: [steps, 2, batch, 28, 28, 1] float32 little-endian; labels.i32: [steps, batch]; queue.f32: [K, d] float32, the initial keys" }));
   const ours = { untrainedKnnAccuracy: untrained, knnPerEpoch: perEpoch.history.map((e) => e.accuracy), stepLosses, seconds: oursSeconds };
+  if (values["record-only"]) {
+    console.log(`recorded ${method}, seed ${seed}, in ${folder}: ours ${ours.knnPerEpoch.map((a) => a.toFixed(4)).join(" → ")} (untrained ${untrained.toFixed(4)}); replay it with bench/pytorch/${method === "moco" ? "torch_moco_mnist.py" : `torch_methods_mnist.py --method ${method}`} --replay ${folder} [--replay-parts weights,queue,views]`);
+    console.log(JSON.stringify({ method, seed, epochs, backend, folder, ours }));
+    process.exit(0);
+  }
 
   // PyTorch on the same weights and views: float32 (what it trains in) and float64 (the run without float32 rounding)
   const data = dirname(createRequire(join(root, "examples/methods/package.json")).resolve("mnist/package.json"));
@@ -126,7 +156,8 @@ try {
   const replay = (dtype: "float32" | "float64"): Replay => {
     process.stderr.write(`PyTorch (${dtype}): the same weights and views …\n`);
     const started = Date.now();
-    const done = spawnSync(PYTHON, [join(root, "bench/pytorch/torch_methods_mnist.py"), "--method", method, "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+    const script = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
+    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", script[0] as string), ...script.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
     if (done.status !== 0) {
       console.error(`bench:lockstep: the PyTorch replay (${dtype}) failed (exit ${done.status}); its messages are above`);
       process.exit(1);
@@ -144,9 +175,10 @@ try {
   const loss = (v: number | undefined) => (v as number).toFixed(5).padStart(9);
   const relative = (v: number | undefined) => (v as number).toExponential(1).padStart(7);
   console.log(`\n${method} in lockstep (seed ${seed}, ${epochs} epoch${epochs === 1 ? "" : "s"}, ${totalSteps} steps of ${BATCH}): one set of initial weights, views and labels, trained by ours (${backend}, float32) and by PyTorch ${probe.stdout.trim()} (CPU) in float32 and in float64`);
-  console.log("  step   loss: ours    PyTorch32   PyTorch64    |ours − 64| / 64   |PyTorch32 − 64| / 64");
-  for (const s of shown) console.log(`  ${String(s).padStart(4)}   ${loss(ours.stepLosses[s - 1])}   ${loss(torch32.stepLosses[s - 1])}   ${loss(torch64.stepLosses[s - 1])}        ${relative(oursDrift[s - 1])}             ${relative(torchDrift[s - 1])}`);
-  console.log("  float32 rounding alone makes runs drift apart step by step (Adam amplifies it): compare the two last columns, not either with zero.");
+  console.log("                                             relative difference from the float64 run");
+  console.log("  step   loss: ours    PyTorch32   PyTorch64        ours        PyTorch32");
+  for (const s of shown) console.log(`  ${String(s).padStart(4)}   ${loss(ours.stepLosses[s - 1])}   ${loss(torch32.stepLosses[s - 1])}   ${loss(torch64.stepLosses[s - 1])}        ${relative(oursDrift[s - 1])}       ${relative(torchDrift[s - 1])}`);
+  console.log("  float32 rounding alone makes two runs drift apart step by step (Adam amplifies it): compare the last two columns with each other, not with zero.");
   console.log("  weighted-kNN accuracy (k 20, τ 0.1) of the encoder on the 1,996 test digits:");
   console.log(`    untrained   ours ${untrained.toFixed(4)}   PyTorch32 ${torch32.untrainedKnnAccuracy.toFixed(4)}   PyTorch64 ${torch64.untrainedKnnAccuracy.toFixed(4)}   (the same weights)`);
   const points = (a: number, b: number | undefined) => `${(100 * (a - (b as number))).toFixed(1).padStart(5)}`;

@@ -11,7 +11,8 @@ components differ; the per-method scripts use the `exact` ones, which mirror @co
   `conv_net(same_padding=True)` pads as TensorFlow's 'same' does (stride 2 on an even size: 0 before,
   1 after), as our convNet (tfjs-layers conv2d, padding 'same') does.
 """
-import argparse, json, math, random, sys, time
+import argparse, json, math, os, random, sys, time
+import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 
@@ -174,6 +175,58 @@ def ntxent(z1, z2, t=0.5):
 def adam(params, lr=1e-3):
     """tf.train.adam(lr) as our recipes build it: ε is the backend's epsilon, 1e-7 (torch's default is 1e-8)."""
     return torch.optim.Adam(params, lr=lr, eps=1e-7)
+
+
+# ---------------------------------------------------------------- lockstep replay
+
+def add_replay_flags(p):
+    """--replay DIR and --dtype: train on what bench/lockstep.ts recorded instead of drawing our own."""
+    p.add_argument("--replay", metavar="DIR", help="train on the initial weights, views and labels that bench/lockstep.ts (pnpm bench:lockstep) recorded in DIR")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="with --replay: float64 trains the same recorded run in double precision (the reference without float32 rounding)")
+    p.add_argument("--replay-parts", default="weights,queue,views", help="with --replay: which recorded parts to take, comma-separated (default all): weights (the initial weights), queue (MoCo's initial keys), views (the views and labels, in order); the others are drawn here as without --replay")
+
+
+class Replay:
+    """What bench/lockstep.ts recorded in a folder: manifest.json; init.safetensors (the initial weights
+    with PyTorch's names under backbone., head., predictor., and each module's architecture in the
+    metadata, rebuilt by scale-out/models.py); views.f32 ([steps, 2, batch, 28, 28, 1] float32, NHWC);
+    labels.i32 ([steps, batch]); queue.f32 ([K, d], MoCo's initial keys) when there is a queue."""
+
+    def __init__(self, args, method, steps_per_epoch, batch):
+        folder = args.replay
+        with open(os.path.join(folder, "manifest.json")) as f: self.manifest = m = json.load(f)
+        if (m["method"], m["epochs"], m["batchSize"], m["stepsPerEpoch"]) != (method, args.epochs, batch, steps_per_epoch):
+            raise SystemExit(f"--replay {folder}: it holds {m['method']}, {m['epochs']} epochs of {m['stepsPerEpoch']} steps of {m['batchSize']}; "
+                             f"this run is {method}, {args.epochs} epochs of {steps_per_epoch} steps of {batch}")
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scale-out"))
+        from safetensors_io import load_file
+        self.tensors, self.metadata = load_file(os.path.join(folder, "init.safetensors"))
+        self.dtype = getattr(torch, args.dtype)
+        self.parts = set(args.replay_parts.split(","))
+        if not self.parts <= {"weights", "queue", "views"}:
+            raise SystemExit(f"--replay-parts {args.replay_parts}: expected a comma-separated subset of weights, queue, views")
+        self.weights, self.views_too = "weights" in self.parts, "views" in self.parts
+        total = args.epochs * steps_per_epoch
+        if self.views_too:
+            self.views = np.memmap(os.path.join(folder, "views.f32"), dtype=np.float32, mode="r", shape=(total, 2, batch, 28, 28, 1))
+            self.labels = np.fromfile(os.path.join(folder, "labels.i32"), dtype=np.int32).reshape(total, batch)
+        queue = os.path.join(folder, "queue.f32")
+        self.queue = torch.from_numpy(np.fromfile(queue, dtype=np.float32).reshape(m["queueShape"])).to(self.dtype) if os.path.exists(queue) and "queue" in self.parts else None
+
+    def has(self, key):
+        return f"contrastive.{key}" in self.metadata
+
+    def module(self, key):
+        """The module recorded under `key` (backbone, head, predictor) with its initial weights, in --dtype."""
+        from models import from_metadata
+        module = from_metadata(self.metadata[f"contrastive.{key}"])
+        module.load_state_dict({k[len(key) + 1:]: v for k, v in self.tensors.items() if k.startswith(key + ".")}, strict=True)
+        return module.to(self.dtype)
+
+    def step(self, t):
+        """Step t's two views [batch, 1, 28, 28] in --dtype and its labels."""
+        v1, v2 = torch.from_numpy(np.array(self.views[t])).permute(0, 1, 4, 2, 3).to(self.dtype).unbind(0)
+        return v1, v2, torch.from_numpy(self.labels[t].astype(np.int64))
 
 
 # ---------------------------------------------------------------- evaluation

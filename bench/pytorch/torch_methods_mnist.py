@@ -26,18 +26,16 @@ recorded in DIR: the initial weights (init.safetensors, modules rebuilt by scale
 metadata), every step's two views (views.f32) and labels (labels.i32), instead of drawing our own; the
 closing JSON line then also holds stepLosses.
 """
-import copy, json, math, os, random, sys
-import numpy as np
+import copy, math, random
 import torch, torch.nn as nn, torch.nn.functional as F
-from mnist_common import Report, adam, conv_net, epochs_of, load_mnist, mlp_head, ntxent, parse_args, simclr_mnist_views
+from mnist_common import Replay, Report, adam, add_replay_flags, conv_net, epochs_of, load_mnist, mlp_head, ntxent, parse_args, simclr_mnist_views
 
 METHODS = ["simsiam", "byol", "barlow-twins", "vicreg", "supcon", "simclr"]
 
 
 def add_flags(p):
     p.add_argument("--method", choices=METHODS, required=True)
-    p.add_argument("--replay", metavar="DIR", help="train on the initial weights, views and labels that bench/lockstep.ts recorded in DIR")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="with --replay: float64 trains the same recorded run in double precision (the reference without float32 rounding)")
+    add_replay_flags(p)
 
 
 a = parse_args(__doc__.split("\n")[0], add_flags)
@@ -47,30 +45,13 @@ if a.method == "simclr" and not a.replay:
     raise SystemExit("torch_methods_mnist: --method simclr is for --replay; the demo's own script is torch_simclr_mnist.py")
 tr_x, tr_y, te_x, te_y = data = load_mnist(a.data, a.train_per_class)
 bs = 256; size = tr_x.shape[0]; steps = size // bs; total_steps = a.epochs * steps
-if a.replay:
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scale-out"))
-    from models import from_metadata
-    from safetensors_io import load_file
-    with open(os.path.join(a.replay, "manifest.json")) as f: manifest = json.load(f)
-    if (manifest["method"], manifest["epochs"], manifest["batchSize"], manifest["stepsPerEpoch"]) != (a.method, a.epochs, bs, steps):
-        raise SystemExit(f"torch_methods_mnist --replay: {a.replay} holds {manifest}; expected method {a.method}, {a.epochs} epochs of {steps} steps of {bs}")
-    tensors, metadata = load_file(os.path.join(a.replay, "init.safetensors"))
-
-    def loaded(key):
-        module = from_metadata(metadata[f"contrastive.{key}"])
-        module.load_state_dict({k[len(key) + 1:]: v for k, v in tensors.items() if k.startswith(key + ".")}, strict=True)
-        return module
-
-    online = nn.Sequential(loaded("backbone"), loaded("head"))
-    predictor = loaded("predictor") if "contrastive.predictor" in metadata else None
-    recorded_views = np.memmap(os.path.join(a.replay, "views.f32"), dtype=np.float32, mode="r", shape=(total_steps, 2, bs, 28, 28, 1))
-    recorded_labels = np.fromfile(os.path.join(a.replay, "labels.i32"), dtype=np.int32).reshape(total_steps, bs)
+replay = Replay(a, a.method, steps, bs) if a.replay else None
+if replay and replay.weights:
+    online = nn.Sequential(replay.module("backbone"), replay.module("head"))
+    predictor = replay.module("predictor") if replay.has("predictor") else None
 else:
-    online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64]))
-    predictor = mlp_head([64, 32, 64]) if a.method in ("simsiam", "byol") else None
-dtype = getattr(torch, a.dtype)
-online = online.to(dtype)
-if predictor is not None: predictor = predictor.to(dtype)
+    online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64])).to(replay.dtype if replay else torch.float32)
+    predictor = mlp_head([64, 32, 64]).to(online[1][0].weight.dtype) if a.method in ("simsiam", "byol") else None
 enc = online[0]
 params = list(online.parameters()) + (list(predictor.parameters()) if predictor else [])
 if a.method == "simsiam":
@@ -118,7 +99,7 @@ def supcon(z1, z2, labels, t=0.1):
 
 crops = random.Random(a.seed)
 step_losses = []
-report = Report(a, a.method, data, enc, **({"replay": a.replay, "dtype": a.dtype, "stepLosses": step_losses} if a.replay else {}))
+report = Report(a, a.method, data, enc, **({"replay": a.replay, "replayParts": a.replay_parts, "dtype": a.dtype, "stepLosses": step_losses} if a.replay else {}))
 perm = None
 state = {"t": 0}
 
@@ -126,14 +107,12 @@ state = {"t": 0}
 def step(ep, i):
     global perm
     if i == 0: perm = torch.randperm(size)
-    if a.replay:
-        t = state["t"]  # NHWC float32 as ours wrote them
-        v1, v2 = torch.from_numpy(np.array(recorded_views[t])).permute(0, 1, 4, 2, 3).to(dtype).unbind(0)
-        y = torch.from_numpy(recorded_labels[t].astype(np.int64))
+    if replay and replay.views_too:
+        v1, v2, y = replay.step(state["t"])
     else:
         idx = perm[i * bs:(i + 1) * bs]
         x, y = tr_x[idx], tr_y[idx]
-        v1, v2 = simclr_mnist_views(x, crops), simclr_mnist_views(x, crops)
+        v1, v2 = (simclr_mnist_views(x, crops).to(enc[0].weight.dtype) for _ in range(2))
     z1, z2 = online(torch.cat([v1, v2])).chunk(2)
     if a.method == "simsiam":
         p1, p2 = predictor(torch.cat([z1, z2])).chunk(2)
