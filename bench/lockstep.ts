@@ -30,7 +30,8 @@ import { parseArgs } from "node:util";
 import { multiView, simclrMnistAugment } from "@contrastive/augment";
 import { convNet } from "@contrastive/backbones";
 import { exportTorchModules } from "@contrastive/backbones/node";
-import { type Augmentation, type NegativeBank, type Sampler, selectBackend } from "@contrastive/core";
+import { type Augmentation, type DataSource, type NegativeBank, type Sampler, selectBackend } from "@contrastive/core";
+import { subset } from "@contrastive/data";
 import { mnistDigits } from "@contrastive/data/mnist";
 import { evaluateKnn, knnMonitor } from "@contrastive/eval";
 import { projectionHead } from "@contrastive/heads";
@@ -45,15 +46,15 @@ const PYTHON = "/usr/bin/python3";
 const METHODS = ["simclr", "moco", ...Object.keys(recipes)] as const;
 const BATCH = 256;
 
-const { values } = parseArgs({ options: { method: { type: "string", default: "simclr" }, epochs: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, keep: { type: "string" }, "record-only": { type: "boolean" }, help: { type: "boolean" } } });
+const { values } = parseArgs({ options: { method: { type: "string", default: "simclr" }, epochs: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, keep: { type: "string" }, "record-only": { type: "boolean" }, "train-per-class": { type: "string", default: "0" }, help: { type: "boolean" } } });
 if (values.help) {
-  console.log("usage: pnpm bench:lockstep [--method simclr|moco|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--keep DIR [--record-only]]");
+  console.log("usage: pnpm bench:lockstep [--method simclr|moco|simsiam|byol|barlow-twins|vicreg|supcon] [--epochs 1] [--seed 0] [--train-per-class N] [--keep DIR [--record-only]]");
   process.exit(0);
 }
 const method = values.method as string;
-const [epochs, seed] = [Number(values.epochs), Number(values.seed)];
-if (!(METHODS as readonly string[]).includes(method) || !Number.isInteger(epochs) || epochs < 1 || !Number.isInteger(seed) || seed < 0) {
-  console.error(`bench:lockstep: --method must be one of ${METHODS.join(", ")}, --epochs an integer ≥ 1 and --seed an integer ≥ 0; got --method ${method} --epochs ${values.epochs} --seed ${values.seed}`);
+const [epochs, seed, perClass] = [Number(values.epochs), Number(values.seed), Number(values["train-per-class"])];
+if (!(METHODS as readonly string[]).includes(method) || !Number.isInteger(epochs) || epochs < 1 || !Number.isInteger(seed) || seed < 0 || !(perClass === 0 || (Number.isInteger(perClass) && perClass >= 26))) {
+  console.error(`bench:lockstep: --method must be one of ${METHODS.join(", ")}, --epochs an integer ≥ 1, --seed an integer ≥ 0 and --train-per-class 0 (all) or an integer ≥ 26 (one batch of 256); got --method ${method} --epochs ${values.epochs} --seed ${values.seed} --train-per-class ${values["train-per-class"]}`);
   process.exit(2);
 }
 if (values["record-only"] && values.keep === undefined) {
@@ -92,7 +93,15 @@ function moco(seedValue: number): LockstepRecipe {
 }
 
 const { backend } = await selectBackend("auto");
-const train = mnistDigits({ subset: "train" });
+/** The train digits, or the first n of each class (as the PyTorch scripts' --train-per-class). */
+function trainDigits(): DataSource {
+  const all = mnistDigits({ subset: "train" });
+  if (perClass === 0) return all;
+  const taken = new Array<number>(10).fill(0);
+  const indices = Array.from(all.labels as Int32Array, (label, i) => (taken[label]! < perClass ? (taken[label]!++, i) : -1)).filter((i) => i >= 0);
+  return subset(all, indices);
+}
+const train = trainDigits();
 const test = mnistDigits({ subset: "test" });
 const folder = values.keep ?? mkdtempSync(join(tmpdir(), "bench-lockstep-"));
 mkdirSync(folder, { recursive: true });
@@ -157,7 +166,7 @@ try {
     process.stderr.write(`PyTorch (${dtype}): the same weights and views …\n`);
     const started = Date.now();
     const script = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
-    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", script[0] as string), ...script.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", script[0] as string), ...script.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--train-per-class", String(perClass), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
     if (done.status !== 0) {
       console.error(`bench:lockstep: the PyTorch replay (${dtype}) failed (exit ${done.status}); its messages are above`);
       process.exit(1);
@@ -174,12 +183,12 @@ try {
   const shown = [...new Set([1, 2, 3, 5, 10, 20, ...Array.from({ length: epochs }, (_, e) => (e + 1) * sampler.batchesPerEpoch())])].filter((s) => s <= totalSteps).sort((x, y) => x - y);
   const loss = (v: number | undefined) => (v as number).toFixed(5).padStart(9);
   const relative = (v: number | undefined) => (v as number).toExponential(1).padStart(7);
-  console.log(`\n${method} in lockstep (seed ${seed}, ${epochs} epoch${epochs === 1 ? "" : "s"}, ${totalSteps} steps of ${BATCH}): one set of initial weights, views and labels, trained by ours (${backend}, float32) and by PyTorch ${probe.stdout.trim()} (CPU) in float32 and in float64`);
+  console.log(`\n${method} in lockstep (seed ${seed}, ${epochs} epoch${epochs === 1 ? "" : "s"}, ${totalSteps} steps of ${BATCH}): ${perClass ? `${train.size} train digits, ` : ""}one set of initial weights, views and labels, trained by ours (${backend}, float32) and by PyTorch ${probe.stdout.trim()} (CPU) in float32 and in float64`);
   console.log("                                             relative difference from the float64 run");
   console.log("  step   loss: ours    PyTorch32   PyTorch64        ours        PyTorch32");
   for (const s of shown) console.log(`  ${String(s).padStart(4)}   ${loss(ours.stepLosses[s - 1])}   ${loss(torch32.stepLosses[s - 1])}   ${loss(torch64.stepLosses[s - 1])}        ${relative(oursDrift[s - 1])}       ${relative(torchDrift[s - 1])}`);
   console.log("  float32 rounding alone makes two runs drift apart step by step (Adam amplifies it): compare the last two columns with each other, not with zero.");
-  console.log("  weighted-kNN accuracy (k 20, τ 0.1) of the encoder on the 1,996 test digits:");
+  console.log(`  weighted-kNN accuracy (k 20, τ 0.1) of the encoder on the 1,996 test digits against ${train.size} train digits:`);
   console.log(`    untrained   ours ${untrained.toFixed(4)}   PyTorch32 ${torch32.untrainedKnnAccuracy.toFixed(4)}   PyTorch64 ${torch64.untrainedKnnAccuracy.toFixed(4)}   (the same weights)`);
   const points = (a: number, b: number | undefined) => `${(100 * (a - (b as number))).toFixed(1).padStart(5)}`;
   ours.knnPerEpoch.forEach((accuracy, e) =>
