@@ -108,6 +108,8 @@ mkdirSync(folder, { recursive: true });
 const sampler = instanceSampler({ size: train.size, batchSize: BATCH, seed });
 const totalSteps = epochs * sampler.batchesPerEpoch();
 const recipe: LockstepRecipe = method === "simclr" ? simclr(seed) : method === "moco" ? moco(seed) : recipes[method as keyof typeof recipes](seed, totalSteps);
+/** The PyTorch script that replays this method, with its arguments before --replay. */
+const torchScript = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
 
 try {
   // the initial weights, with PyTorch's names and layouts, and each module's architecture
@@ -118,10 +120,11 @@ try {
   // every step's views and labels, in the order the trainer uses them
   const viewsFile = openSync(join(folder, "views.f32"), "w");
   const labelRows: Int32Array[] = [];
+  const twoViews = multiView(2, simclrMnistAugment());
   const recordViews: Augmentation<tf.Tensor4D, tf.Tensor4D[]> = {
-    name: "recorded(multiView(2, simclrMnistAugment()))",
+    name: `recorded(${twoViews.name})`,
     apply(images, rng) {
-      const views = multiView(2, simclrMnistAugment()).apply(images, rng);
+      const views = twoViews.apply(images, rng);
       for (const view of views) writeSync(viewsFile, new Uint8Array((view.dataSync() as Float32Array).buffer));
       return views;
     },
@@ -154,7 +157,7 @@ try {
   writeFileSync(join(folder, "manifest.json"), JSON.stringify({ method, epochs, seed, batchSize: BATCH, stepsPerEpoch: sampler.batchesPerEpoch(), viewShape: [28, 28, 1], views: 2, ...(initialQueue ? { queueShape: initialQueue.shape } : {}), layout: "views.f32: [steps, 2, batch, 28, 28, 1] float32 little-endian; labels.i32: [steps, batch]; queue.f32: [K, d] float32, the initial keys" }));
   const ours = { untrainedKnnAccuracy: untrained, knnPerEpoch: perEpoch.history.map((e) => e.accuracy), stepLosses, seconds: oursSeconds };
   if (values["record-only"]) {
-    console.log(`recorded ${method}, seed ${seed}, in ${folder}: ours ${ours.knnPerEpoch.map((a) => a.toFixed(4)).join(" → ")} (untrained ${untrained.toFixed(4)}); replay it with bench/pytorch/${method === "moco" ? "torch_moco_mnist.py" : `torch_methods_mnist.py --method ${method}`} --replay ${folder} [--replay-parts weights,queue,views]`);
+    console.log(`recorded ${method}, seed ${seed}, in ${folder}: ours ${ours.knnPerEpoch.map((a) => a.toFixed(4)).join(" → ")} (untrained ${untrained.toFixed(4)}); replay it with bench/pytorch/${torchScript.join(" ")} --replay ${folder} [--replay-parts weights,queue,views]`);
     console.log(JSON.stringify({ method, seed, epochs, backend, folder, ours }));
     process.exit(0);
   }
@@ -165,10 +168,10 @@ try {
   const replay = (dtype: "float32" | "float64"): Replay => {
     process.stderr.write(`PyTorch (${dtype}): the same weights and views …\n`);
     const started = Date.now();
-    const script = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
-    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", script[0] as string), ...script.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--train-per-class", String(perClass), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", torchScript[0] as string), ...torchScript.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--train-per-class", String(perClass), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
     if (done.status !== 0) {
       console.error(`bench:lockstep: the PyTorch replay (${dtype}) failed (exit ${done.status}); its messages are above`);
+      if (values.keep === undefined) rmSync(folder, { recursive: true, force: true }); // exit skips the finally below
       process.exit(1);
     }
     const parsed = JSON.parse(done.stdout.trim().split("\n").at(-1) as string) as Omit<Replay, "seconds">;
