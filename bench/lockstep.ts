@@ -108,8 +108,10 @@ mkdirSync(folder, { recursive: true });
 const sampler = instanceSampler({ size: train.size, batchSize: BATCH, seed });
 const totalSteps = epochs * sampler.batchesPerEpoch();
 const recipe: LockstepRecipe = method === "simclr" ? simclr(seed) : method === "moco" ? moco(seed) : recipes[method as keyof typeof recipes](seed, totalSteps);
-/** The PyTorch script that replays this method, with its arguments before --replay. */
+/** The PyTorch script that replays the record of this run, with its arguments (all but --dtype). */
 const torchScript = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
+const data = dirname(createRequire(join(root, "examples/methods/package.json")).resolve("mnist/package.json"));
+const replayArgs = [join(root, "bench/pytorch", torchScript[0] as string), ...torchScript.slice(1), "--replay", folder, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--train-per-class", String(perClass), "--json"];
 
 try {
   // the initial weights, with PyTorch's names and layouts, and each module's architecture
@@ -157,18 +159,17 @@ try {
   writeFileSync(join(folder, "manifest.json"), JSON.stringify({ method, epochs, seed, batchSize: BATCH, stepsPerEpoch: sampler.batchesPerEpoch(), viewShape: [28, 28, 1], views: 2, ...(initialQueue ? { queueShape: initialQueue.shape } : {}), layout: "views.f32: [steps, 2, batch, 28, 28, 1] float32 little-endian; labels.i32: [steps, batch]; queue.f32: [K, d] float32, the initial keys" }));
   const ours = { untrainedKnnAccuracy: untrained, knnPerEpoch: perEpoch.history.map((e) => e.accuracy), stepLosses, seconds: oursSeconds };
   if (values["record-only"]) {
-    console.log(`recorded ${method}, seed ${seed}, in ${folder}: ours ${ours.knnPerEpoch.map((a) => a.toFixed(4)).join(" → ")} (untrained ${untrained.toFixed(4)}); replay it with bench/pytorch/${torchScript.join(" ")} --replay ${folder} [--replay-parts weights,queue,views]`);
-    console.log(JSON.stringify({ method, seed, epochs, backend, folder, ours }));
+    console.log(`recorded ${method}, seed ${seed}, in ${folder}: ours ${ours.knnPerEpoch.map((a) => a.toFixed(4)).join(" → ")} (untrained ${untrained.toFixed(4)}); replay it with ${PYTHON} ${replayArgs.join(" ")} [--dtype float64] [--replay-parts weights,queue,views]`);
+    console.log(JSON.stringify({ method, seed, epochs, backend, folder, ours, replay: [PYTHON, ...replayArgs] }));
     process.exit(0);
   }
 
   // PyTorch on the same weights and views: float32 (what it trains in) and float64 (the run without float32 rounding)
-  const data = dirname(createRequire(join(root, "examples/methods/package.json")).resolve("mnist/package.json"));
   type Replay = { untrainedKnnAccuracy: number; knnPerEpoch: number[]; stepLosses: number[]; seconds: number };
   const replay = (dtype: "float32" | "float64"): Replay => {
     process.stderr.write(`PyTorch (${dtype}): the same weights and views …\n`);
     const started = Date.now();
-    const done = spawnSync(PYTHON, [join(root, "bench/pytorch", torchScript[0] as string), ...torchScript.slice(1), "--replay", folder, "--dtype", dtype, "--data", data, "--epochs", String(epochs), "--seed", String(seed), "--train-per-class", String(perClass), "--json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+    const done = spawnSync(PYTHON, [...replayArgs, "--dtype", dtype], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
     if (done.status !== 0) {
       console.error(`bench:lockstep: the PyTorch replay (${dtype}) failed (exit ${done.status}); its messages are above`);
       if (values.keep === undefined) rmSync(folder, { recursive: true, force: true }); // exit skips the finally below

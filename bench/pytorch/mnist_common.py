@@ -186,6 +186,13 @@ def add_replay_flags(p):
     p.add_argument("--replay-parts", default="weights,queue,views", help="with --replay: which recorded parts to take, comma-separated (default all): weights (the initial weights), queue (MoCo's initial keys), views (the views and labels, in order); the others are drawn here as without --replay")
 
 
+def open_replay(args, method, steps_per_epoch, batch):
+    """The record of --replay (None without it); --dtype other than float32 needs --replay."""
+    if args.dtype != "float32" and not args.replay:
+        raise SystemExit(f"{os.path.basename(sys.argv[0])}: --dtype {args.dtype} is for --replay")
+    return Replay(args, method, steps_per_epoch, batch) if args.replay else None
+
+
 class Replay:
     """What bench/lockstep.ts recorded in a folder: manifest.json; init.safetensors (the initial weights
     with PyTorch's names under backbone., head., predictor., and each module's architecture in the
@@ -193,7 +200,7 @@ class Replay:
     labels.i32 ([steps, batch]); queue.f32 ([K, d], MoCo's initial keys) when there is a queue."""
 
     def __init__(self, args, method, steps_per_epoch, batch):
-        folder = args.replay
+        folder = args.replay; self.args = args
         with open(os.path.join(folder, "manifest.json")) as f: self.manifest = m = json.load(f)
         if (m["method"], m["epochs"], m["batchSize"], m["stepsPerEpoch"]) != (method, args.epochs, batch, steps_per_epoch):
             raise SystemExit(f"--replay {folder}: it holds {m['method']}, {m['epochs']} epochs of {m['stepsPerEpoch']} steps of {m['batchSize']}; "
@@ -212,6 +219,10 @@ class Replay:
             self.labels = np.fromfile(os.path.join(folder, "labels.i32"), dtype=np.int32).reshape(total, batch)
         queue = os.path.join(folder, "queue.f32")
         self.queue = torch.from_numpy(np.fromfile(queue, dtype=np.float32).reshape(m["queueShape"])).to(self.dtype) if os.path.exists(queue) and "queue" in self.parts else None
+
+    def report_fields(self, step_losses):
+        """What the closing JSON line adds for a replay: the record, its parts, the dtype and the step losses (filled as training goes)."""
+        return {"replay": self.args.replay, "replayParts": self.args.replay_parts, "dtype": self.args.dtype, "stepLosses": step_losses}
 
     def has(self, key):
         return f"contrastive.{key}" in self.metadata

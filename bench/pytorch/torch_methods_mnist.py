@@ -28,7 +28,7 @@ closing JSON line then also holds stepLosses.
 """
 import copy, math, random
 import torch, torch.nn as nn, torch.nn.functional as F
-from mnist_common import Replay, Report, adam, add_replay_flags, conv_net, epochs_of, load_mnist, mlp_head, ntxent, parse_args, simclr_mnist_views
+from mnist_common import Report, adam, add_replay_flags, conv_net, epochs_of, load_mnist, mlp_head, ntxent, open_replay, parse_args, simclr_mnist_views
 
 METHODS = ["simsiam", "byol", "barlow-twins", "vicreg", "supcon", "simclr"]
 
@@ -39,19 +39,18 @@ def add_flags(p):
 
 
 a = parse_args(__doc__.split("\n")[0], add_flags)
-if a.dtype != "float32" and not a.replay:
-    raise SystemExit("torch_methods_mnist: --dtype float64 is for --replay")
 if a.method == "simclr" and not a.replay:
     raise SystemExit("torch_methods_mnist: --method simclr is for --replay; the demo's own script is torch_simclr_mnist.py")
 tr_x, tr_y, te_x, te_y = data = load_mnist(a.data, a.train_per_class)
 bs = 256; size = tr_x.shape[0]; steps = size // bs; total_steps = a.epochs * steps
-replay = Replay(a, a.method, steps, bs) if a.replay else None
+replay = open_replay(a, a.method, steps, bs)
+dtype = replay.dtype if replay else torch.float32
 if replay and replay.weights:
     online = nn.Sequential(replay.module("backbone"), replay.module("head"))
     predictor = replay.module("predictor") if replay.has("predictor") else None
 else:
-    online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64])).to(replay.dtype if replay else torch.float32)
-    predictor = mlp_head([64, 32, 64]).to(online[1][0].weight.dtype) if a.method in ("simsiam", "byol") else None
+    online = nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64])).to(dtype)
+    predictor = mlp_head([64, 32, 64]).to(dtype) if a.method in ("simsiam", "byol") else None
 enc = online[0]
 params = list(online.parameters()) + (list(predictor.parameters()) if predictor else [])
 if a.method == "simsiam":
@@ -99,20 +98,20 @@ def supcon(z1, z2, labels, t=0.1):
 
 crops = random.Random(a.seed)
 step_losses = []
-report = Report(a, a.method, data, enc, **({"replay": a.replay, "replayParts": a.replay_parts, "dtype": a.dtype, "stepLosses": step_losses} if a.replay else {}))
+report = Report(a, a.method, data, enc, **(replay.report_fields(step_losses) if replay else {}))
 perm = None
 state = {"t": 0}
 
 
 def step(ep, i):
     global perm
-    if i == 0: perm = torch.randperm(size)
     if replay and replay.views_too:
         v1, v2, y = replay.step(state["t"])
     else:
+        if i == 0: perm = torch.randperm(size)
         idx = perm[i * bs:(i + 1) * bs]
         x, y = tr_x[idx], tr_y[idx]
-        v1, v2 = (simclr_mnist_views(x, crops).to(enc[0].weight.dtype) for _ in range(2))
+        v1, v2 = (simclr_mnist_views(x, crops).to(dtype) for _ in range(2))
     z1, z2 = online(torch.cat([v1, v2])).chunk(2)
     if a.method == "simsiam":
         p1, p2 = predictor(torch.cat([z1, z2])).chunk(2)

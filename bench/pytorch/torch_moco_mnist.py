@@ -17,24 +17,23 @@ line then also holds stepLosses.
 """
 import copy, random
 import torch, torch.nn as nn, torch.nn.functional as F
-from mnist_common import Replay, Report, adam, add_replay_flags, conv_net, epochs_of, load_mnist, mlp_head, parse_args, simclr_mnist_views
+from mnist_common import Report, adam, add_replay_flags, conv_net, epochs_of, load_mnist, mlp_head, open_replay, parse_args, simclr_mnist_views
 
 a = parse_args(__doc__.split("\n")[0], lambda p: (p.add_argument("--queue", type=int, default=4096), p.add_argument("--temperature", type=float, default=0.2), p.add_argument("--momentum", type=float, default=0.99), add_replay_flags(p)))
-if a.dtype != "float32" and not a.replay:
-    raise SystemExit("torch_moco_mnist: --dtype float64 is for --replay")
 tr_x, tr_y, te_x, te_y = data = load_mnist(a.data, a.train_per_class)
 bs = 256; size = tr_x.shape[0]; steps = size // bs
-replay = Replay(a, "moco", steps, bs) if a.replay else None
-online = nn.Sequential(replay.module("backbone"), replay.module("head")) if replay and replay.weights else nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64])).to(replay.dtype if replay else torch.float32)
+replay = open_replay(a, "moco", steps, bs)
+dtype = replay.dtype if replay else torch.float32
+online = nn.Sequential(replay.module("backbone"), replay.module("head")) if replay and replay.weights else nn.Sequential(conv_net(same_padding=True), mlp_head([128, 128, 64])).to(dtype)
 enc = online[0]
 target = copy.deepcopy(online)
 for p in target.parameters(): p.requires_grad_(False)
 opt = adam(online.parameters())
-queue = replay.queue.clone() if replay and replay.queue is not None else F.normalize(torch.randn(a.queue, 64), dim=1).to(replay.dtype if replay else torch.float32)
+queue = replay.queue.clone() if replay and replay.queue is not None else F.normalize(torch.randn(a.queue, 64), dim=1).to(dtype)
 pointer = 0
 crops = random.Random(a.seed)
 step_losses = []
-report = Report(a, "moco", data, enc, **({"replay": a.replay, "replayParts": a.replay_parts, "dtype": a.dtype, "stepLosses": step_losses} if replay else {}))
+report = Report(a, "moco", data, enc, **(replay.report_fields(step_losses) if replay else {}))
 perm = None
 
 
@@ -45,7 +44,7 @@ def step(ep, i):
     else:
         if i == 0: perm = torch.randperm(size)
         x = tr_x[perm[i * bs:(i + 1) * bs]]
-        v1, v2 = (simclr_mnist_views(x, crops).to(enc[0].weight.dtype) for _ in range(2))
+        v1, v2 = (simclr_mnist_views(x, crops).to(dtype) for _ in range(2))
     with torch.no_grad(): k = F.normalize(target(v2), dim=1)
     q = F.normalize(online(v1), dim=1)
     logits = torch.cat([(q * k).sum(1, keepdim=True), q @ queue.T], dim=1) / a.temperature

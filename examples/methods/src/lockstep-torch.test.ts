@@ -9,9 +9,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -33,10 +32,10 @@ describe.skipIf(missing !== undefined)(`each recipe, two steps, against its PyTo
     try {
       const recorded = spawnSync(tsx, [join(root, "bench/lockstep.ts"), "--method", method, "--epochs", "2", "--train-per-class", "26", "--keep", folder, "--record-only"], { cwd: root, encoding: "utf8", timeout: 240_000 });
       expect(recorded.status, recorded.stderr).toBe(0);
-      const ours = lastJson(recorded.stdout).ours as { stepLosses: number[]; untrainedKnnAccuracy: number };
-      const data = dirname(createRequire(join(root, "examples/methods/package.json")).resolve("mnist/package.json"));
-      const script = method === "moco" ? ["torch_moco_mnist.py"] : ["torch_methods_mnist.py", "--method", method];
-      const replayed = spawnSync(PYTHON, [join(root, "bench/pytorch", script[0] as string), ...script.slice(1), "--replay", folder, "--dtype", "float64", "--data", data, "--epochs", "2", "--train-per-class", "26", "--json"], { encoding: "utf8", timeout: 240_000 });
+      const record = lastJson(recorded.stdout) as { ours: { stepLosses: number[]; untrainedKnnAccuracy: number }; replay: string[] };
+      const { ours } = record;
+      const [python, ...replayArgs] = record.replay as [string, ...string[]]; // the record's own PyTorch replay command
+      const replayed = spawnSync(python, [...replayArgs, "--dtype", "float64"], { encoding: "utf8", timeout: 240_000 });
       expect(replayed.status, replayed.stderr).toBe(0);
       const torch = lastJson(replayed.stdout) as { stepLosses: number[]; untrainedKnnAccuracy: number };
       expect(ours.stepLosses).toHaveLength(2);
